@@ -1,0 +1,152 @@
+package org.attention4j;
+
+import java.util.Arrays;
+import org.attention4j.internal.Checks;
+import org.attention4j.internal.Dispatcher;
+import org.attention4j.spi.AttentionCall;
+import org.attention4j.spi.AttentionResult;
+
+/** Shared body of {@link SoftmaxAttention} and {@link SlidingWindowAttention}. */
+public abstract class SoftmaxFamilyOp extends AttentionOp implements MaskedSoftmaxOp {
+    private final double softcap;
+    private final float[] alibi;
+    private final boolean alibiPerBatch;
+    private final String sharedConfig;
+
+    SoftmaxFamilyOp(SoftmaxFamilyBuilder<?> b) {
+        super(b.scale, b.verify);
+        this.softcap = b.softcap;
+        this.alibi = b.alibi;
+        this.alibiPerBatch = b.alibiPerBatch;
+        this.sharedConfig = b.sharedConfig();
+    }
+
+    @Override public double softcap() { return softcap; }
+    @Override public float[] alibiSlopes() { return alibi == null ? null : alibi.clone(); }
+    @Override public boolean alibiPerBatch() { return alibiPerBatch; }
+
+    @Override
+    public double alibiSlope(int b, int h, int heads) {
+        if (alibi == null) return 0;
+        return alibiPerBatch ? alibi[b * heads + h] : alibi[h];
+    }
+
+    String sharedConfig() {
+        return sharedConfig;
+    }
+
+    /** Attention output {@code [B, Sq, H, Dv]} in q's dtype. */
+    public Tensor forward(Tensor q, Tensor k, Tensor v) {
+        return run(validate(q, k, v, null, null).build()).output();
+    }
+
+    /** Output and the LSE {@code [B, H, Sq]} (fp32, natural log, {@code +inf} on empty rows). */
+    public AttentionOutput forwardWithLse(Tensor q, Tensor k, Tensor v) {
+        AttentionResult r = run(validate(q, k, v, null, null).needLse(true).build());
+        return new AttentionOutput(r.output(), r.lse());
+    }
+
+    /**
+     * Forward over per-batch key ranges: batch {@code b} sees keys {@code keyStart[b] <= j < keyEnd[b]},
+     * re-indexed from {@code keyStart[b]} for the causal/window alignment (FlashAttention KV-cache rules).
+     * {@code keyStart} may be null (all zero).
+     */
+    public AttentionOutput forwardWithKeyRanges(Tensor q, Tensor k, Tensor v, int[] keyStart, int[] keyEnd) {
+        Checks.notNull(keyEnd, "keyEnd");
+        AttentionResult r = run(validate(q, k, v, keyStart, keyEnd).needLse(true).build());
+        return new AttentionOutput(r.output(), r.lse());
+    }
+
+    /**
+     * A KV cache for decoding: {@code [batch, capacity, kvHeads, headDim]} keys and
+     * {@code [.., valueDim]} values of {@code dtype}, with per-batch lengths and left padding.
+     */
+    public KvCache newKvCache(int batch, int capacity, int kvHeads, int headDim, int valueDim, DType dtype) {
+        return new KvCache(this, batch, capacity, kvHeads, headDim, valueDim, dtype);
+    }
+
+    /** {@link #newKvCache(int, int, int, int, int, DType)} with F32 storage and {@code valueDim == headDim}. */
+    public KvCache newKvCache(int batch, int capacity, int kvHeads, int headDim) {
+        return newKvCache(batch, capacity, kvHeads, headDim, headDim, DType.F32);
+    }
+
+    AttentionResult run(AttentionCall call) {
+        return Dispatcher.get().run(call);
+    }
+
+    /** Validates a softmax-family call and returns its builder. */
+    AttentionCall.Builder validate(Tensor q, Tensor k, Tensor v, int[] keyStart, int[] keyEnd) {
+        validateQkv(q, k, v, false);
+        int b = q.dim(0);
+        int h = q.dim(2);
+        if (alibi != null) {
+            int expected = alibiPerBatch ? b * h : h;
+            if (alibi.length != expected) {
+                throw Checks.mismatch("alibiSlopes", (alibiPerBatch ? "[B, H] = " : "[H] = ") + expected + " slopes",
+                        alibi.length + " slopes");
+            }
+        }
+        int sk = k.dim(1);
+        if (keyEnd != null) {
+            Checks.check(keyEnd.length == b, "keyEnd", "length B = " + b, keyEnd.length);
+            if (keyStart != null) {
+                Checks.check(keyStart.length == b, "keyStart", "length B = " + b, keyStart.length);
+            }
+            for (int i = 0; i < b; i++) {
+                int s = keyStart == null ? 0 : keyStart[i];
+                int e = keyEnd[i];
+                if (s < 0 || e < s || e > sk) {
+                    throw Checks.mismatch("keyStart[" + i + "]/keyEnd[" + i + "]", "0 <= start <= end <= Sk = " + sk,
+                            s + ", " + e);
+                }
+            }
+        } else {
+            Checks.check(keyStart == null, "keyStart", "null when keyEnd is null", Arrays.toString(keyStart));
+        }
+        return AttentionCall.builder(this, q, k, v).keyRange(keyStart == null ? null : keyStart.clone(),
+                keyEnd == null ? null : keyEnd.clone());
+    }
+
+    /**
+     * Common checks for {@code q [B, S..., H, D]}, {@code k [B, Sk..., Hkv, D]}, {@code v [B, Sk..., Hkv, Dv]}.
+     * With {@code sameGrid}, k and v must have q's sequence/spatial extents (neighborhood, radial).
+     */
+    static void validateQkv(Tensor q, Tensor k, Tensor v, boolean sameGrid) {
+        Checks.notNull(q, "q");
+        Checks.notNull(k, "k");
+        Checks.notNull(v, "v");
+        int rank = q.rank();
+        if (rank < 4 || rank > 6 || (!sameGrid && rank != 4)) {
+            throw Checks.mismatch("q", sameGrid ? "rank 4, 5 or 6 [B, X.., H, D]" : "rank 4 [B, S, H, D]",
+                    "rank " + rank + " " + Arrays.toString(q.shape()));
+        }
+        Checks.check(k.rank() == rank, "k", "rank " + rank + " like q " + Arrays.toString(q.shape()),
+                "rank " + k.rank() + " " + Arrays.toString(k.shape()));
+        Checks.check(v.rank() == rank, "v", "rank " + rank + " like q " + Arrays.toString(q.shape()),
+                "rank " + v.rank() + " " + Arrays.toString(v.shape()));
+        Checks.sameDtype(q, "q", k, "k");
+        Checks.sameDtype(q, "q", v, "v");
+        Checks.check(q.size(0) == k.size(0), "k", "batch B = " + q.size(0) + " (dimension 0)", k.size(0));
+        Checks.check(q.size(0) == v.size(0), "v", "batch B = " + q.size(0) + " (dimension 0)", v.size(0));
+        for (int d = 1; d < rank - 2; d++) {
+            if (sameGrid) {
+                Checks.check(k.size(d) == q.size(d), "k", "the token grid of q (dimension " + d + " = " + q.size(d) + ")", Arrays.toString(k.shape()));
+            }
+            Checks.check(v.size(d) == k.size(d), "v", "the key extent of k (dimension " + d + " = " + k.size(d) + ")", Arrays.toString(v.shape()));
+        }
+        long h = q.size(-2), hkv = k.size(-2);
+        Checks.check(v.size(-2) == hkv, "v", "kv heads Hkv = " + hkv + " like k", v.size(-2));
+        if (hkv <= 0 || h % hkv != 0) {
+            throw Checks.mismatch("k", "kv heads Hkv dividing the query heads H = " + h, "Hkv = " + hkv);
+        }
+        Checks.check(k.size(-1) == q.size(-1), "k", "head dim D = " + q.size(-1) + " like q", k.size(-1));
+        Checks.check(q.size(-1) > 0, "q", "head dim D > 0", q.size(-1));
+        Checks.check(v.size(-1) > 0, "v", "value head dim Dv > 0", v.size(-1));
+        for (int d = 0; d < rank - 2; d++) {
+            Checks.check(q.size(d) > 0, "q", "non-empty dimension " + d, Arrays.toString(q.shape()));
+        }
+        for (int d = 1; d < rank - 2; d++) {
+            Checks.check(k.size(d) > 0, "k", "non-empty dimension " + d, Arrays.toString(k.shape()));
+        }
+    }
+}

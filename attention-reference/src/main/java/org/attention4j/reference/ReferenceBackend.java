@@ -1,0 +1,32 @@
+package org.attention4j.reference;
+
+import org.attention4j.spi.AttentionBackend;
+import org.attention4j.spi.AttentionCall;
+import org.attention4j.spi.AttentionResult;
+import org.attention4j.spi.Support;
+
+/**
+ * The oracle: every operator in plain Java with fp64 accumulation, written to read like the spec.
+ * Slow by design; the dispatcher verifies the fast backends against it.
+ */
+public final class ReferenceBackend implements AttentionBackend {
+    @Override public String name() { return "reference"; }
+    @Override public int priority() { return 0; }
+    @Override public boolean isReference() { return true; }
+
+    @Override
+    public Support supports(AttentionCall call) {
+        switch (call.family()) {
+            default:
+                return Support.no("the reference for " + call.family() + " is not implemented yet");
+        }
+    }
+
+    @Override
+    public AttentionResult forward(AttentionCall call) {
+        switch (call.family()) {
+            default:
+                throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
+        }
+    }
+}
