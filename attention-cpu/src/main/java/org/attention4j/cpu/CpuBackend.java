@@ -1,5 +1,7 @@
 package org.attention4j.cpu;
 
+import org.attention4j.cpu.gated.GatedKernel;
+import org.attention4j.cpu.linear.LinearKernel;
 import org.attention4j.cpu.softmax.SoftmaxKernel;
 import org.attention4j.cpu.vectorization.TileOps;
 import org.attention4j.cpu.vectorization.VectorizationProvider;
@@ -57,6 +59,10 @@ public final class CpuBackend implements AttentionBackend {
             case SOFTMAX:
             case SLIDING_WINDOW:
                 return SoftmaxKernel.supports(call, ops);
+            case LINEAR:
+                return LinearKernel.supports(call);
+            case GATED:
+                return GatedKernel.supports(call);
             default:
                 return Support.no("the cpu backend has no " + call.family() + " kernel");
         }
@@ -68,6 +74,10 @@ public final class CpuBackend implements AttentionBackend {
             case SOFTMAX:
             case SLIDING_WINDOW:
                 return SoftmaxKernel.forward(call, ops, threads);
+            case LINEAR:
+                return LinearKernel.forward(call, ops, threads);
+            case GATED:
+                return GatedKernel.forward(call, ops, threads);
             default:
                 throw new UnsupportedOperationException("the cpu backend has no " + call.family() + " kernel");
         }

@@ -97,4 +97,20 @@ final class ScalarTileOps implements TileOps {
         }
         return s;
     }
+
+    @Override
+    public void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (float) (x[xOff + i] * Math.exp((p[pOff + i] - m[mOff + i]) * LN2));
+        }
+    }
+
+    @Override
+    public float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i] * (float) Math.exp((p[pOff + i] - m[mOff + i]) * LN2);
+        }
+        return s;
+    }
 }

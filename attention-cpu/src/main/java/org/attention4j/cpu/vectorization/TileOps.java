@@ -51,4 +51,10 @@ public interface TileOps {
 
     /** {@code sum x[i] y[i]}. */
     float dot(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code out[i] = x[i] * 2^(p[i] - m[i])} (gate factors; {@code p[i] - m[i] <= 127}). */
+    void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n);
+
+    /** {@code sum x[i] y[i] 2^(p[i] - m[i])} (GLA's within-sub-chunk scores, spec 4.5). */
+    float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n);
 }

@@ -277,4 +277,31 @@ final class PanamaTileOps implements TileOps {
         }
         return s;
     }
+
+    @Override
+    public void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pOff + i).sub(FloatVector.fromArray(SP, m, mOff + i)));
+            FloatVector.fromArray(SP, x, xOff + i).mul(e).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (float) (x[xOff + i] * Math.exp((p[pOff + i] - m[mOff + i]) * Math.log(2)));
+        }
+    }
+
+    @Override
+    public float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(SP);
+        for (; i + L <= n; i += L) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pOff + i).sub(FloatVector.fromArray(SP, m, mOff + i)));
+            acc = FloatVector.fromArray(SP, x, xOff + i).mul(FloatVector.fromArray(SP, y, yOff + i)).fma(e, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i] * (float) Math.exp((p[pOff + i] - m[mOff + i]) * Math.log(2));
+        }
+        return s;
+    }
 }
