@@ -170,10 +170,12 @@ class DispatcherTest {
         System.setProperty(Dispatcher.BACKEND_PROPERTY, "reference");
         op.forward(q, q, q);
         assertThat(fast.calls.get()).isZero();
+        assertThat(Attention.lastBackend()).isEqualTo("reference");
         assertThat(Attention.explain(op, q, q, q).chosen()).isEqualTo("reference");
         System.setProperty(Dispatcher.BACKEND_PROPERTY, "CPU");
         op.forward(q, q, q);
         assertThat(fast.calls.get()).isEqualTo(1);
+        assertThat(Attention.lastBackend()).isEqualTo("cpu");
         System.setProperty(Dispatcher.BACKEND_PROPERTY, "gpu");
         assertThatThrownBy(() -> op.forward(q, q, q)).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessage("attention4j.backend=gpu is unavailable: no CUDA device");
