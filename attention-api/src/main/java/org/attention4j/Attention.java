@@ -73,6 +73,11 @@ public final class Attention {
         return Dispatcher.get().explain(Checks.notNull(call, "call"));
     }
 
+    /** The name of the backend that answered the calling thread's last operator call ({@code null} before any). */
+    public static String lastBackend() {
+        return Dispatcher.lastBackend();
+    }
+
     /**
      * Merges two partial results over disjoint key sets exactly (spec 0.4): the result equals one softmax
      * over the union. A partial whose row is empty (LSE {@code +inf} by our convention, or {@code -inf})

@@ -38,6 +38,7 @@ public final class Dispatcher {
     private final ConcurrentMap<String, String> verdicts = new ConcurrentHashMap<>();
     private final SplittableRandom seeds = new SplittableRandom();
     private volatile boolean warnedNoOracle;
+    private static final ThreadLocal<String> LAST = new ThreadLocal<>();
 
     /** A dispatcher over the given backends (tests; the process-wide one uses {@link ServiceLoader}). */
     public Dispatcher(List<AttentionBackend> candidates) {
@@ -109,6 +110,11 @@ public final class Dispatcher {
         return backends;
     }
 
+    /** The name of the backend that answered this thread's last call, or null before the first. */
+    public static String lastBackend() {
+        return LAST.get();
+    }
+
     /** Runs a validated call on the best trusted backend. */
     public AttentionResult run(AttentionCall call) {
         VerifyPolicy policy = policy(call);
@@ -133,7 +139,9 @@ public final class Dispatcher {
                 continue;
             }
             if (b == oracle) {
-                return b.forward(call);
+                AttentionResult r = b.forward(call);
+                LAST.set(b.name());
+                return r;
             }
             String key = key(b, call);
             String verdict = verdicts.get(key);
@@ -155,6 +163,7 @@ public final class Dispatcher {
             }
             boolean check = policy == VerifyPolicy.ALWAYS || (policy == VerifyPolicy.ON_FIRST_USE && verdict == null);
             if (!check) {
+                LAST.set(b.name());
                 return r;
             }
             if (oracle == null) {
@@ -162,6 +171,7 @@ public final class Dispatcher {
                     warnedNoOracle = true;
                     LOG.log(Level.WARNING, "attention4j: no reference backend on the class path; results are not verified");
                 }
+                LAST.set(b.name());
                 return r;
             }
             String err;
@@ -170,6 +180,7 @@ public final class Dispatcher {
             }
             if (err == null) {
                 verdicts.put(key, "");
+                LAST.set(b.name());
                 return r;
             }
             LOG.log(Level.WARNING, "attention4j backend {0} disagrees with the reference on {1} {2}: {3}; "
