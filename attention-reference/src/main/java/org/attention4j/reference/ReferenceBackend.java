@@ -1,5 +1,6 @@
 package org.attention4j.reference;
 
+import org.attention4j.reference.neighborhood.NeighborhoodReference;
 import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
@@ -21,6 +22,8 @@ public final class ReferenceBackend implements AttentionBackend {
             case SOFTMAX:
             case SLIDING_WINDOW:
                 return SoftmaxReference.supports(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.supports(call);
             default:
                 return Support.no("the reference for " + call.family() + " is not implemented yet");
         }
@@ -32,6 +35,8 @@ public final class ReferenceBackend implements AttentionBackend {
             case SOFTMAX:
             case SLIDING_WINDOW:
                 return SoftmaxReference.forward(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.forward(call);
             default:
                 throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
         }
