@@ -1,5 +1,7 @@
 package org.attention4j.reference;
 
+import org.attention4j.reference.neighborhood.NeighborhoodReference;
+import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
@@ -17,6 +19,11 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public Support supports(AttentionCall call) {
         switch (call.family()) {
+            case SOFTMAX:
+            case SLIDING_WINDOW:
+                return SoftmaxReference.supports(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.supports(call);
             default:
                 return Support.no("the reference for " + call.family() + " is not implemented yet");
         }
@@ -25,6 +32,11 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public AttentionResult forward(AttentionCall call) {
         switch (call.family()) {
+            case SOFTMAX:
+            case SLIDING_WINDOW:
+                return SoftmaxReference.forward(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.forward(call);
             default:
                 throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
         }
