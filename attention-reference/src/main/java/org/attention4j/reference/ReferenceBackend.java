@@ -2,6 +2,8 @@ package org.attention4j.reference;
 
 import org.attention4j.reference.neighborhood.NeighborhoodReference;
 import org.attention4j.reference.softmax.SoftmaxReference;
+import org.attention4j.reference.gated.GatedReference;
+import org.attention4j.reference.linear.LinearReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
@@ -24,6 +26,9 @@ public final class ReferenceBackend implements AttentionBackend {
                 return SoftmaxReference.supports(call);
             case NEIGHBORHOOD:
                 return NeighborhoodReference.supports(call);
+            case LINEAR:
+            case GATED:
+                return Support.yes();
             default:
                 return Support.no("the reference for " + call.family() + " is not implemented yet");
         }
@@ -37,6 +42,10 @@ public final class ReferenceBackend implements AttentionBackend {
                 return SoftmaxReference.forward(call);
             case NEIGHBORHOOD:
                 return NeighborhoodReference.forward(call);
+            case LINEAR:
+                return LinearReference.forward(call);
+            case GATED:
+                return GatedReference.forward(call);
             default:
                 throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
         }
