@@ -69,6 +69,12 @@ public final class TestData {
         return relativeL2(got, w);
     }
 
+    public static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) d[i] = x[i];
+        return d;
+    }
+
     /** Asserts LSE values agree to {@code tol * max(1, |want|)}, with matching infinities. */
     public static void assertLse(float[] got, double[] want, double tol) {
         assertThat(got.length).isEqualTo(want.length);

@@ -19,7 +19,8 @@ import org.attention4j.spi.AttentionResult;
  * exponents of differences that are {@code <= 0} (so strong gates cannot overflow): vector gates use
  * GLA's secondary chunking with sub-chunks of {@link #SUB} tokens, a reference row per sub-chunk for the
  * off-diagonal blocks and exact per-element gate factors on the diagonal blocks. Gates must be {@code <= 0}
- * (callers check).
+ * (callers check). Normalized linear attention keeps the running key sum {@code z} token by token, decayed
+ * like the state.
  */
 public final class ChunkedRecurrence {
     /** Tokens per chunk. */
@@ -174,7 +175,10 @@ public final class ChunkedRecurrence {
             load(spec, in, w, b, h, start, end, c0, cn, dk, dv, dvp, tau);
             chunk(spec.kind, ops, w, cn, dk, dvp);
             if (spec.normalize) {
+                // z decays with the state: z_t = exp(γ_h) z_{t-1} + k_t (one scalar per head; normalize is linear-only).
+                float keep = spec.headDecay == null ? 1f : (float) Math.exp(spec.headDecay[h]);
                 for (int a = 0; a < cn; a++) {
+                    if (keep != 1f) ops.scale(w.z, 0, dk, keep);
                     ops.axpy(1f, w.k, a * dk, w.z, 0, dk);
                     float den = ops.dot(w.q, a * dk, w.z, 0, dk) + 1e-10f;
                     ops.scale(w.o, a * dvp, dv, 1f / den);

@@ -19,10 +19,6 @@ public final class LinearKernel {
         LinearAttention op = (LinearAttention) call.op();
         float[] decay = op.decay();
         if (decay != null) {
-            if (op.normalize()) {
-                // The spec defines z as a plain running key sum; whether it decays with the state is left to the reference.
-                return Support.no("normalize with decay");
-            }
             for (float g : decay) {
                 if (g > 0) {
                     return Support.no("positive log decay (a growing state) " + g);

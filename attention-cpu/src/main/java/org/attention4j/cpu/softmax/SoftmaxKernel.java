@@ -187,7 +187,8 @@ public final class SoftmaxKernel {
                 qr.read(qr.offset() + b * qs0 + i * qs1 + h * qs2, qs3, d, st.q, r * d, 1, qScale);
             }
             double slope = op.alibiSlope(b, h, call.heads());
-            st.begin(rows, softcap, slope, op.causal());
+            // FlashAttention's column-only ALiBi applies to plain causal masks only, not causal windows (spec 1.2).
+            st.begin(rows, softcap, slope, op.windowLeft() < 0 && op.windowRight() == 0);
             int from = st.unionFrom(), to = st.unionTo();
             if (from >= to) {
                 return rows;

@@ -2,7 +2,7 @@ package org.attention4j.cpu.linear;
 
 import org.attention4j.Tensor;
 
-/** Test oracle: the token-by-token recurrence of spec 3.1 / 3.2 / 4.1 in fp64. */
+/** Test oracle: the token-by-token recurrence of spec 3.1 / 3.2 / 4.1 in fp64 (the key sum decays like the state). */
 public final class NaiveLinear {
     public final double[] out;
     public final double[] state;
@@ -46,7 +46,7 @@ public final class NaiveLinear {
                         for (int e = 0; e < dv; e++) {
                             s[d * dv + e] = f * s[d * dv + e] + (double) ka[row * dk + d] * va[row * dv + e];
                         }
-                        z[d] += ka[row * dk + d];
+                        z[d] = f * z[d] + ka[row * dk + d];
                     }
                     double den = 0;
                     for (int d = 0; d < dk; d++) den += scale * qa[row * dk + d] * z[d];
