@@ -2,6 +2,7 @@ package org.attention4j.cpu;
 
 import org.attention4j.cpu.gated.GatedKernel;
 import org.attention4j.cpu.linear.LinearKernel;
+import org.attention4j.cpu.neighborhood.NeighborhoodKernel;
 import org.attention4j.cpu.softmax.SoftmaxKernel;
 import org.attention4j.cpu.vectorization.TileOps;
 import org.attention4j.cpu.vectorization.VectorizationProvider;
@@ -63,6 +64,8 @@ public final class CpuBackend implements AttentionBackend {
                 return LinearKernel.supports(call);
             case GATED:
                 return GatedKernel.supports(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodKernel.supports(call);
             default:
                 return Support.no("the cpu backend has no " + call.family() + " kernel");
         }
@@ -78,6 +81,8 @@ public final class CpuBackend implements AttentionBackend {
                 return LinearKernel.forward(call, ops, threads);
             case GATED:
                 return GatedKernel.forward(call, ops, threads);
+            case NEIGHBORHOOD:
+                return NeighborhoodKernel.forward(call, ops, threads);
             default:
                 throw new UnsupportedOperationException("the cpu backend has no " + call.family() + " kernel");
         }

@@ -149,6 +149,42 @@ public final class OnlineSoftmax {
         ops.matmulAdd(rows, dvp, n, s, 0, KEY_TILE, v, vOff, dvp, acc, 0, dvp);
     }
 
+    /**
+     * {@link #visit} with an arbitrary mask: {@code mask[r * KEY_TILE + c]} is 0 (visible) or {@code -inf};
+     * {@code visible[r]} counts the visible keys of row r in this tile (0 skips the row). Used where the keys
+     * a row sees are not one contiguous run of the tile (multi-dimensional neighborhoods).
+     */
+    public void visitMasked(float[] kt, int ktOff, float[] v, int vOff, int n, float[] mask, int[] visible) {
+        Arrays.fill(s, 0, rows * KEY_TILE, 0f);
+        ops.matmulAdd(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        boolean rescale = false;
+        for (int r = 0; r < rows; r++) {
+            int row = r * KEY_TILE;
+            alpha[r] = 1f;
+            if (visible[r] == 0) {
+                Arrays.fill(s, row, row + KEY_TILE, 0f);
+                continue;
+            }
+            ops.axpy(1f, mask, row, s, row, n);
+            float mx = ops.max(s, row, n);
+            float mOld = m[r];
+            float mNew = Math.max(mOld, mx);
+            float al = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
+            float sum = ops.exp2Shifted(s, row, n, mNew);
+            if (n < KEY_TILE) Arrays.fill(s, row + n, row + KEY_TILE, 0f);
+            l[r] = l[r] * al + sum;
+            m[r] = mNew;
+            alpha[r] = al;
+            rescale |= al != 1f;
+        }
+        if (rescale) {
+            for (int r = 0; r < rows; r++) {
+                if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
+            }
+        }
+        ops.matmulAdd(rows, dvp, n, s, 0, KEY_TILE, v, vOff, dvp, acc, 0, dvp);
+    }
+
     /** {@code 1 / l} for row {@code r}, or 0 for a row that saw no key (its output is 0). */
     public float outputScale(int r) {
         return l[r] > 0 ? 1f / l[r] : 0f;
