@@ -2,6 +2,7 @@ package org.attention4j.reference;
 
 import org.attention4j.reference.gated.GatedReference;
 import org.attention4j.reference.linear.LinearReference;
+import org.attention4j.reference.locallinear.LocalLinearReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
@@ -21,6 +22,7 @@ public final class ReferenceBackend implements AttentionBackend {
         switch (call.family()) {
             case LINEAR:
             case GATED:
+            case LOCAL_LINEAR:
                 return Support.yes();
             default:
                 return Support.no("the reference for " + call.family() + " is not implemented yet");
@@ -34,6 +36,8 @@ public final class ReferenceBackend implements AttentionBackend {
                 return LinearReference.forward(call);
             case GATED:
                 return GatedReference.forward(call);
+            case LOCAL_LINEAR:
+                return LocalLinearReference.forward(call);
             default:
                 throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
         }
