@@ -11,7 +11,7 @@ final class Cholesky {
      * Reads {@code b[start..start+n)} and writes {@code x[start..start+n)}. A NaN pivot propagates (NaN
      * inputs give NaN outputs, as in every other operator).
      *
-     * @return false if a pivot is finite and not positive: the block is not positive definite in fp64
+     * @return false if a pivot is not positive (NaN aside): the block is not positive definite in fp64
      */
     static boolean solveLower(double[][] a, int start, int n, double[] b, double[] x) {
         int end = start + n;
