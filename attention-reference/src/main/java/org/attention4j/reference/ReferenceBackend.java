@@ -1,5 +1,8 @@
 package org.attention4j.reference;
 
+import org.attention4j.reference.gated.GatedReference;
+import org.attention4j.reference.linear.LinearReference;
+import org.attention4j.reference.locallinear.LocalLinearReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
@@ -17,6 +20,10 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public Support supports(AttentionCall call) {
         switch (call.family()) {
+            case LINEAR:
+            case GATED:
+            case LOCAL_LINEAR:
+                return Support.yes();
             default:
                 return Support.no("the reference for " + call.family() + " is not implemented yet");
         }
@@ -25,6 +32,12 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public AttentionResult forward(AttentionCall call) {
         switch (call.family()) {
+            case LINEAR:
+                return LinearReference.forward(call);
+            case GATED:
+                return GatedReference.forward(call);
+            case LOCAL_LINEAR:
+                return LocalLinearReference.forward(call);
             default:
                 throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
         }
