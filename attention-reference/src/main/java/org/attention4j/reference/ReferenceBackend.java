@@ -1,6 +1,7 @@
 package org.attention4j.reference;
 
 import org.attention4j.reference.neighborhood.NeighborhoodReference;
+import org.attention4j.reference.radial.RadialReference;
 import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
@@ -24,6 +25,8 @@ public final class ReferenceBackend implements AttentionBackend {
                 return SoftmaxReference.supports(call);
             case NEIGHBORHOOD:
                 return NeighborhoodReference.supports(call);
+            case RADIAL:
+                return RadialReference.supports(call);
             default:
                 return Support.no("the reference for " + call.family() + " is not implemented yet");
         }
@@ -37,6 +40,8 @@ public final class ReferenceBackend implements AttentionBackend {
                 return SoftmaxReference.forward(call);
             case NEIGHBORHOOD:
                 return NeighborhoodReference.forward(call);
+            case RADIAL:
+                return RadialReference.forward(call);
             default:
                 throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
         }
