@@ -1,5 +1,7 @@
 package org.attention4j.reference.radial;
 
+import java.util.Arrays;
+
 /**
  * The radial block mask built for the tests literally from the pseudocode of spec 6.2, token by token: each
  * frame pair's {@code P x P} tile is materialized, placed at its sub-block offset in a zero pad, cropped,
@@ -36,7 +38,7 @@ final class SpecRadialMask {
             for (int j = 0; j < frames; j++) {
                 boolean[][] tile = new boolean[p][p];
                 if (wan && j == 0) {
-                    for (boolean[] row : tile) java.util.Arrays.fill(row, true);
+                    for (boolean[] row : tile) Arrays.fill(row, true);
                 } else {
                     int d = Math.abs(i - j);
                     int g = bitLength(d);
