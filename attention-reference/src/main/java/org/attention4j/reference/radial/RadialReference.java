@@ -11,10 +11,11 @@ import org.attention4j.spi.Support;
  * Radial attention (spec section 6) as the oracle: query token {@code i} attends key token {@code j} iff
  * the block pair is kept by {@link RadialMask} (spec 6.2, with this library's partial-block convention) and
  * {@code j} is a valid key of the batch element ({@code keyStart[b] <= j < keyEnd[b]}; the facade sets only
- * the end, HunyuanVideo's text padding). Inside a kept block every token pair is attended. Because text rows
- * and columns are dense in the mask, this equals the anchor's execution (spec 6.4): video queries see their
- * kept video blocks plus the valid text, text queries see every valid key. A row left with no valid key
- * outputs 0 with LSE {@code +inf}.
+ * the end, HunyuanVideo's text padding). Inside a kept block every token pair is attended. When the video
+ * tokens fill whole blocks, text rows and columns are dense in the mask, so this equals the anchor's
+ * execution (spec 6.4): video queries see their kept video blocks plus the valid text, text queries see every
+ * valid key. Otherwise the partial block at the video/text border is dense like text (the library's
+ * convention of 6.2, where the anchor fails). A row left with no valid key outputs 0 with LSE {@code +inf}.
  */
 public final class RadialReference {
     private RadialReference() {
