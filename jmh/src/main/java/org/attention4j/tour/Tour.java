@@ -62,7 +62,7 @@ public final class Tour {
         cache.append(k.slice(1, 0, s - 1), v.slice(1, 0, s - 1));
         Tensor qLast = q.slice(1, s - 1, s).contiguous();
         rows.add(step("softmax decode (KV cache)", "q[1, 1, 8, " + d + "] cache " + (s - 1) + "+1", causal, qLast,
-                k, v, () -> cache.decode(qLast, k.slice(1, s - 1, s).contiguous(), v.slice(1, s - 1, s).contiguous()),
+                k, v, () -> cache.setLengths(s - 1).decode(qLast, k.slice(1, s - 1, s).contiguous(), v.slice(1, s - 1, s).contiguous()),
                 () -> causal.forward(q, k, v).slice(1, s - 1, s).contiguous()));
 
         int side = quick ? 12 : 32;
