@@ -16,7 +16,8 @@ import org.attention4j.internal.Checks;
  * </ul>
  *
  * Each value is rounded to fp32 at the same points as the anchor's own code (Python doubles stored in an
- * fp32 tensor; fp32 tensor arithmetic), so the arrays are bit-for-bit what the anchors feed their kernels.
+ * fp32 tensor; fp32 tensor arithmetic), so the arrays are what the anchors feed their kernels, barring a
+ * last-bit difference between Java's and the anchor's {@code pow} that survives the rounding to fp32.
  */
 public final class Decays {
     private Decays() {

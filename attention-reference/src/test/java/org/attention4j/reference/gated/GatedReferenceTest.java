@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.attention4j.reference.Inputs.assertClose;
 import static org.attention4j.reference.Inputs.logSigmoid;
-import static org.attention4j.reference.Inputs.maxAbsDiff;
 import static org.attention4j.reference.Inputs.normal;
 import static org.attention4j.reference.Inputs.token;
 
