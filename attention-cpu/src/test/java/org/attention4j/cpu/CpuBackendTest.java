@@ -62,6 +62,9 @@ class CpuBackendTest {
         for (int i = 0; i < g.length; i++) g[i] = (float) -RND.nextDouble();
         Tensor gt = Tensor.of(g, 1, 90, 2, 16);
         check(() -> Attention.gated().verify(VerifyPolicy.ALWAYS).build().forward(lq, lk, lv, gt).output());
+        check(() -> Attention.localLinear().ridgeLambda(0.5).verify(VerifyPolicy.ALWAYS).build().forward(lq, lk, lv));
+        Tensor rq = rand(1, 520, 2, 16);
+        check(() -> Attention.radial(4, 128).blockSize(64).verify(VerifyPolicy.ALWAYS).build().forward(rq, rq, rq, new int[] {500}));
     }
 
     private static void check(Supplier<Tensor> run) {

@@ -14,6 +14,7 @@ import org.attention4j.Tensor;
 import org.attention4j.cpu.CpuBackend;
 import org.attention4j.cpu.TestData;
 import org.attention4j.cpu.vectorization.VectorizationProvider;
+import org.attention4j.reference.ReferenceBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Local linear attention: spec 7.1's closed form in fp64 (uncentred statistics, Gaussian elimination) and its properties. */
+/** Local linear attention against the reference and spec 7.1's closed form in fp64 (uncentred statistics, Gaussian elimination) and its properties. */
 class CpuLocalLinearTest {
     private static final SplittableRandom RND = TestData.random("CpuLocalLinearTest");
 
@@ -70,6 +71,8 @@ class CpuLocalLinearTest {
         double[] want = closedForm(call);
         double tol = TestData.tolerance(c.dtype);
         assertThat(TestData.relativeL2(one.output().toFloatArray(), want)).isLessThan(tol);
+        AttentionResult ref = new ReferenceBackend().forward(call);
+        assertThat(TestData.relativeL2(one.output().toFloatArray(), ref.output().toFloatArray())).isLessThan(tol);
         for (int threads : new int[] {2, 3}) {
             AttentionResult r = new CpuBackend(threads, provider).forward(call);
             assertThat(r.output().toFloatArray()).as("output with %d threads", threads).isEqualTo(one.output().toFloatArray());

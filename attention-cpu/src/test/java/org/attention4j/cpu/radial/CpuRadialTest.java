@@ -16,13 +16,14 @@ import org.attention4j.cpu.TestData;
 import org.attention4j.cpu.softmax.NaiveSoftmax;
 import org.attention4j.cpu.vectorization.VectorizationProvider;
 import org.attention4j.radial.RadialMask;
+import org.attention4j.reference.ReferenceBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Block-sparse radial attention against the fp64 masked softmax over {@link RadialMask#visible}. */
+/** Block-sparse radial attention against the reference and the fp64 masked softmax over {@link RadialMask#visible}. */
 class CpuRadialTest {
     private static final SplittableRandom RND = TestData.random("CpuRadialTest");
 
@@ -64,6 +65,9 @@ class CpuRadialTest {
                 (b, i, j) -> mask.visible(i, j) && j < call.keyEnd(b), (b, h, i, j) -> 0);
         assertThat(TestData.relativeL2(one.output().toFloatArray(), want.out)).isLessThan(TestData.tolerance(c.dtype));
         TestData.assertLse(one.lse().toFloatArray(), want.lse, 1e-4);
+        AttentionResult ref = new ReferenceBackend().forward(call);
+        assertThat(TestData.relativeL2(one.output().toFloatArray(), ref.output().toFloatArray())).isLessThan(TestData.tolerance(c.dtype));
+        TestData.assertLse(one.lse().toFloatArray(), TestData.widen(ref.lse().toFloatArray()), 1e-4);
         for (int threads : new int[] {2, 3}) {
             AttentionResult r = new CpuBackend(threads, provider).forward(call);
             assertThat(r.output().toFloatArray()).as("output with %d threads", threads).isEqualTo(one.output().toFloatArray());
