@@ -104,7 +104,13 @@ public final class NeighborhoodKernel {
             tileStart[gc + 1] = tileStart[gc] + t;
         }
         int perHead = tileStart[geo.groups];
-        TensorReader qr = new TensorReader(q), kr = new TensorReader(call.k()), vr = new TensorReader(call.v());
+        TensorReader qr = new TensorReader(q);
+        int kvHeads = call.kvHeads();
+        // K and V as contiguous fp32 token rows per (batch, kv head): the per-tile gathers then read plain arrays.
+        float[] kRows = new float[batch * kvHeads * tokens * d];
+        float[] vRows = new float[batch * kvHeads * tokens * dv];
+        packRows(call.k(), geo, kRows, d, threads);
+        packRows(call.v(), geo, vRows, dv, threads);
         TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
         float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
         float qScale = (float) (op.scale(d) / Math.log(2));
@@ -118,7 +124,9 @@ public final class NeighborhoodKernel {
             int[] tilesPerAxis = {ceilDiv(n[0], te[0]), ceilDiv(n[1], te[1]), ceilDiv(n[2], te[2])};
             int[] t0 = {tile / (tilesPerAxis[1] * tilesPerAxis[2]) * te[0], (tile / tilesPerAxis[2]) % tilesPerAxis[1] * te[1],
                     tile % tilesPerAxis[2] * te[2]};
-            runTile(geo, w, qr, kr, vr, qScale, b, h, h / group, g, n, t0, te, d, dv, dvp, heads, tokens, out, lse);
+            int kvh = h / group;
+            runTile(geo, w, qr, kRows, vRows, (b * kvHeads + kvh) * tokens, qScale, b, h, g, n, t0, te, d, dv, dvp, heads,
+                    tokens, out, lse);
         });
         Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
         return new AttentionResult(out.tensor(), lseT, null, null);
@@ -163,8 +171,21 @@ public final class NeighborhoodKernel {
         }
     }
 
-    private static void runTile(Geometry geo, Work w, TensorReader qr, TensorReader kr, TensorReader vr, float qScale,
-                                int b, int h, int kvh, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
+    /** {@code rows[((b * Hkv + g) * tokens + tok) * width + e] = x[b, tok.., g, e]}, in fp32. */
+    private static void packRows(Tensor x, Geometry geo, float[] rows, int width, CpuThreads threads) {
+        TensorReader r = new TensorReader(x);
+        int batch = x.dim(0), kvHeads = x.dim(-2);
+        int tokens = geo.ext[0] * geo.ext[1] * geo.ext[2];
+        threads.forEach(batch * kvHeads, () -> null, (item, unused) -> {
+            int b = item / kvHeads, g = item % kvHeads;
+            for (int tok = 0; tok < tokens; tok++) {
+                r.read(tokenPos(r, geo, b, tok, g), r.stride(-1), width, rows, ((item * tokens) + tok) * width, 1, 1f);
+            }
+        });
+    }
+
+    private static void runTile(Geometry geo, Work w, TensorReader qr, float[] kRows, float[] vRows, int rowBase,
+                                float qScale, int b, int h, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
                                 int heads, int tokens, TensorWriter out, float[] lse) {
         OnlineSoftmax st = w.st;
         int[] e = {Math.min(t0[0] + te[0], n[0]), Math.min(t0[1] + te[1], n[1]), Math.min(t0[2] + te[2], n[2])};
@@ -193,8 +214,13 @@ public final class NeighborhoodKernel {
         int boxKeys = wb[0] * wb[1] * wb[2];
         int tiles = ceilDiv(boxKeys, KEY_TILE);
         w.ensureTiles(tiles);
-        Arrays.fill(w.kt, 0, tiles * d * KEY_TILE, 0f);
-        Arrays.fill(w.v, 0, tiles * KEY_TILE * dvp, 0f);
+        // Only the last tile has columns the gather does not overwrite.
+        int tail = tiles * KEY_TILE - boxKeys;
+        if (tail > 0) {
+            int last = (tiles - 1) * d * KEY_TILE;
+            for (int dd = 0; dd < d; dd++) Arrays.fill(w.kt, last + dd * KEY_TILE + KEY_TILE - tail, last + (dd + 1) * KEY_TILE, 0f);
+            Arrays.fill(w.v, (tiles * KEY_TILE - tail) * dvp, tiles * KEY_TILE * dvp, 0f);
+        }
         // Gather the key box, last axis fastest, into K^T and V tiles.
         int c = 0;
         for (int x0 = bs[0]; x0 < be[0]; x0++) {
@@ -202,8 +228,9 @@ public final class NeighborhoodKernel {
                 for (int x2 = bs[2]; x2 < be[2]; x2++, c++) {
                     int tok = geo.token(x0 * geo.dil[0] + g[0], x1 * geo.dil[1] + g[1], x2 * geo.dil[2] + g[2]);
                     int tile = c / KEY_TILE, col = c % KEY_TILE;
-                    kr.read(tokenPos(kr, geo, b, tok, kvh), kr.stride(-1), d, w.kt, tile * d * KEY_TILE + col, KEY_TILE, 1f);
-                    vr.read(tokenPos(vr, geo, b, tok, kvh), vr.stride(-1), dv, w.v, (tile * KEY_TILE + col) * dvp, 1, 1f);
+                    int src = (rowBase + tok) * d, dst = tile * d * KEY_TILE + col;
+                    for (int dd = 0; dd < d; dd++) w.kt[dst + dd * KEY_TILE] = kRows[src + dd];
+                    System.arraycopy(vRows, (rowBase + tok) * dv, w.v, (tile * KEY_TILE + col) * dvp, dv);
                 }
             }
         }
