@@ -24,8 +24,10 @@ import org.attention4j.spi.Support;
  * <p>Axes are handled as three, leading missing axes having extent 1, so one loop nest serves every rank.
  */
 public final class NeighborhoodKernel {
-    /** Query tile extents per rank (about 64 rows). */
-    private static final int[][] QUERY_TILE = {{1, 1, 64}, {1, 8, 8}, {4, 4, 4}};
+    /** Rows per query tile (the online-softmax state's size). */
+    private static final int TILE_ROWS = 64;
+    /** Key lines are laid out in multiples of this many keys (one AVX-512 vector). */
+    private static final int LINE_QUANTUM = 16;
 
     private NeighborhoodKernel() {
     }
@@ -94,7 +96,7 @@ public final class NeighborhoodKernel {
         int group = heads / call.kvHeads();
         int dvp = (dv + ops.lanes() - 1) / ops.lanes() * ops.lanes();
         int tokens = call.queryTokens();
-        int[] te = QUERY_TILE[geo.rank - 1];
+        int[] te = queryTile(geo);
         // Work list: (group combination, tile) pairs; the tile grid depends on the group's lengths.
         int[] tileStart = new int[geo.groups + 1];
         for (int gc = 0; gc < geo.groups; gc++) {
@@ -130,6 +132,31 @@ public final class NeighborhoodKernel {
         });
         Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
         return new AttentionResult(out.tensor(), lseT, null, null);
+    }
+
+    /**
+     * Query tile extents: 64 in 1-D and 4 x 4 x 4 in 3-D (balanced boxes measured best there). In 2-D, along
+     * the last axis the smallest extent whose key span {@code t + k - 1} fills whole vectors (for k <= 16 one
+     * vector: a row then wastes only {@code (t - 1) / (t + k - 1)} of a line); the remaining rows go to the
+     * outer axis, where rows that see none of a key tile are skipped.
+     */
+    static int[] queryTile(Geometry geo) {
+        if (geo.rank == 3) {
+            return new int[] {4, 4, 4};
+        }
+        int k2 = geo.kernel[2] + geo.stride[2] - 1;
+        int span = (k2 + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
+        int t2 = Math.max(1, Math.min(TILE_ROWS, span - k2 + 1));
+        int n2 = (geo.ext[2] + geo.dil[2] - 1) / geo.dil[2];
+        if (geo.rank == 1 || t2 >= n2) {
+            t2 = geo.rank == 1 ? TILE_ROWS : Math.min(t2, n2);
+        }
+        int outer = Math.max(1, TILE_ROWS / t2);
+        int n1 = (geo.ext[1] + geo.dil[1] - 1) / geo.dil[1];
+        int t1 = geo.rank == 3 ? Math.max(1, (int) Math.round(Math.sqrt(outer))) : outer;
+        t1 = Math.min(t1, n1);
+        int t0 = Math.max(1, outer / t1);
+        return new int[] {geo.rank == 3 ? t0 : 1, geo.rank >= 2 ? t1 : 1, t2};
     }
 
     private static long[] outShape(Tensor q, int dv) {
