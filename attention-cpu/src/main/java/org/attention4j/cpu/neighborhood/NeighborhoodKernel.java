@@ -144,19 +144,14 @@ public final class NeighborhoodKernel {
         if (geo.rank == 3) {
             return new int[] {4, 4, 4};
         }
+        if (geo.rank == 1) {
+            return new int[] {1, 1, TILE_ROWS};
+        }
         int k2 = geo.kernel[2] + geo.stride[2] - 1;
         int span = (k2 + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
-        int t2 = Math.max(1, Math.min(TILE_ROWS, span - k2 + 1));
         int n2 = (geo.ext[2] + geo.dil[2] - 1) / geo.dil[2];
-        if (geo.rank == 1 || t2 >= n2) {
-            t2 = geo.rank == 1 ? TILE_ROWS : Math.min(t2, n2);
-        }
-        int outer = Math.max(1, TILE_ROWS / t2);
-        int n1 = (geo.ext[1] + geo.dil[1] - 1) / geo.dil[1];
-        int t1 = geo.rank == 3 ? Math.max(1, (int) Math.round(Math.sqrt(outer))) : outer;
-        t1 = Math.min(t1, n1);
-        int t0 = Math.max(1, outer / t1);
-        return new int[] {geo.rank == 3 ? t0 : 1, geo.rank >= 2 ? t1 : 1, t2};
+        int t2 = Math.max(1, Math.min(Math.min(TILE_ROWS, span - k2 + 1), n2));
+        return new int[] {1, TILE_ROWS / t2, t2};
     }
 
     private static long[] outShape(Tensor q, int dv) {
