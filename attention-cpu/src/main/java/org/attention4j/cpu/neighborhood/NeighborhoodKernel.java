@@ -40,6 +40,10 @@ public final class NeighborhoodKernel {
         if (n < 1 || n > 3) {
             return Support.no("neighborhood attention takes 1 to 3 spatial axes, got " + n);
         }
+        long rows = (long) call.batch() * call.kvHeads() * call.keyTokens() * Math.max(call.headDim(), call.valueDim());
+        if (rows > Integer.MAX_VALUE - 8) {
+            return Support.no("fp32 copies of K/V would exceed one Java array (" + rows + " elements)");
+        }
         return Support.yes();
     }
 
