@@ -3,6 +3,7 @@ package org.attention4j;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.attention4j.internal.Checks;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Flat host memory behind one or more {@link Tensor} views. Indices are element offsets.
@@ -25,12 +26,12 @@ public abstract class Storage {
     public abstract void setFloat(long i, float x);
 
     /** The backing {@code float[]} when this is heap F32 storage, else {@code null}. */
-    public float[] floatArrayOrNull() {
+    public float @Nullable [] floatArrayOrNull() {
         return null;
     }
 
     /** The backing {@code short[]} when this is heap F16/BF16 storage, else {@code null}. */
-    public short[] shortArrayOrNull() {
+    public short @Nullable [] shortArrayOrNull() {
         return null;
     }
 
@@ -38,7 +39,7 @@ public abstract class Storage {
      * The backing buffer when this storage is buffer-backed, else {@code null}: a duplicate sharing the
      * contents, element 0 at position 0, in the storage's byte order ({@link ByteBuffer#order()}).
      */
-    public ByteBuffer byteBufferOrNull() {
+    public @Nullable ByteBuffer byteBufferOrNull() {
         return null;
     }
 
