@@ -1,7 +1,6 @@
 package org.attention4j;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.attention4j.internal.Checks;
 import org.jspecify.annotations.Nullable;
 
@@ -59,7 +58,18 @@ public abstract class Storage {
             throw Checks.mismatch("buffer", "a multiple of " + dtype.byteSize() + " remaining bytes (" + dtype + " elements)",
                     bytes + " bytes");
         }
-        return new Buffer(buffer.slice().order(buffer.order()), dtype);
+        return new Buffer(buffer.slice().order(buffer.order()), dtype, null);
+    }
+
+    /**
+     * {@link #of(ByteBuffer, DType)} over memory that {@code owner} frees when it is collected (a JavaCPP
+     * pointer, an ND4J array): the storage keeps {@code owner} reachable, so the memory outlives every
+     * tensor that views it. A buffer made by JNI's {@code NewDirectByteBuffer} does not do this by itself.
+     */
+    public static Storage of(ByteBuffer buffer, DType dtype, Object owner) {
+        Checks.notNull(owner, "owner");
+        Buffer b = (Buffer) of(buffer, dtype);
+        return new Buffer(b.bytes, dtype, owner);
     }
 
     /**
@@ -121,10 +131,14 @@ public abstract class Storage {
         final ByteBuffer bytes;
         final DType dtype;
         private final int shift;
+        /** Held only so that the memory behind {@code bytes} stays allocated. */
+        @SuppressWarnings("unused")
+        private final @Nullable Object owner;
 
-        Buffer(ByteBuffer bytes, DType dtype) {
+        Buffer(ByteBuffer bytes, DType dtype, @Nullable Object owner) {
             this.bytes = bytes;
             this.dtype = dtype;
+            this.owner = owner;
             this.shift = dtype == DType.F32 ? 2 : 1;
         }
 
@@ -156,10 +170,6 @@ public abstract class Storage {
         @Override
         public ByteBuffer byteBufferOrNull() {
             return bytes.duplicate().order(bytes.order());
-        }
-
-        boolean isLittleEndian() {
-            return bytes.order() == ByteOrder.LITTLE_ENDIAN;
         }
     }
 }
