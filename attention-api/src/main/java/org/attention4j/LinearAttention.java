@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Linear attention (spec 3.1-3.3): {@code S_t = exp(γ_h) S_{t-1} + k_t v_t^T}, {@code o_t = S_t^T (scale q_t)},
- * optionally normalized by {@code <scale q_t, z_t> + 1e-10} with the running key sum {@code z}. Per-head
+ * optionally normalized by {@code <scale q_t, z_t> + 1e-10} with the running key sum {@code z}
+ * ({@code z_t = exp(γ_h) z_{t-1} + k_t}: with a decay the key sum decays like the state, so the normalized
+ * output stays a weighted average of values; without one it is fla's {@code z_init + Σ k}). Per-head
  * log decays {@code γ_h} give Lightning Attention / RetNet ({@link Decays} builds both anchor conventions).
  * Feature maps are a separate pre-op ({@link FeatureMap}). Layout {@code [B, T, H, D]}; states fp32
  * {@code [B, H, Dk, Dv]}.

@@ -40,6 +40,8 @@ public abstract class LinearFamilyOp extends AttentionOp {
 
     /** Validates q, k, v (and h0) and returns the call builder. */
     AttentionCall.Builder validate(Tensor q, Tensor k, Tensor v, @Nullable Tensor h0) {
+        // validateQkv accepts spatial ranks for neighborhood and radial; the linear family is sequences only.
+        Checks.rank(q, "q", 4, "[B, T, H, Dk]");
         SoftmaxFamilyOp.validateQkv(q, k, v, true);
         int b = q.dim(0), t = q.dim(1), h = q.dim(2), dk = q.dim(3), dv = v.dim(3);
         Checks.check(k.dim(2) == h, "k", "H = " + h + " heads (the linear family has one state per head; no GQA)", k.dim(2));

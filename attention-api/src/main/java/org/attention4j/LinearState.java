@@ -1,5 +1,6 @@
 package org.attention4j;
 
+import java.util.Arrays;
 import org.attention4j.internal.Checks;
 import org.jspecify.annotations.Nullable;
 
@@ -66,8 +67,14 @@ public final class LinearState {
         LinearOutput out;
         if (op instanceof GatedAttention) {
             Checks.notNull(g, "g");
+            long[] vector = {s[0], s[1], s[2]};
+            long[] scalar = {s[0], s[1]};
+            if (!(Arrays.equals(g.shape(), vector) || Arrays.equals(g.shape(), scalar))) {
+                throw Checks.mismatch("g", "shape " + Arrays.toString(vector) + " [B, H, Dk] (GLA) or "
+                        + Arrays.toString(scalar) + " [B, H] (scalar gate)", "shape " + Arrays.toString(g.shape()));
+            }
             Tensor g4 = g.rank() == 3 ? g.contiguous().reshape(s[0], 1, s[1], s[2])
-                    : g.contiguous().reshape(s[0], 1, g.size(1));
+                    : g.contiguous().reshape(s[0], 1, s[1]);
             out = ((GatedAttention) op).forward(q4, k4, v4, g4, state);
         } else {
             Checks.check(g == null, "g", "null for linear attention", "a gate");

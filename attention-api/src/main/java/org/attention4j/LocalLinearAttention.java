@@ -90,8 +90,21 @@ public final class LocalLinearAttention extends AttentionOp {
                             vals[i] + " at flat index " + i);
                 }
             }
+            return AttentionCall.builder(this, q, k, v).lambda(perQueryAndHead(vals, q.dim(0), q.dim(1), q.dim(2)));
         }
-        return AttentionCall.builder(this, q, k, v).lambda(lambda);
+        return AttentionCall.builder(this, q, k, v);
+    }
+
+    /** The ridge as backends receive it (AttentionCall#lambda): fp32 {@code [B, Sq, H]}, a {@code [B, Sq]} one repeated per head. */
+    private static Tensor perQueryAndHead(float[] vals, int batch, int sq, int heads) {
+        if (vals.length == batch * sq * heads) {
+            return Tensor.of(vals, batch, sq, heads);
+        }
+        float[] out = new float[batch * sq * heads];
+        for (int row = 0; row < batch * sq; row++) {
+            Arrays.fill(out, row * heads, (row + 1) * heads, vals[row]);
+        }
+        return Tensor.of(out, batch, sq, heads);
     }
 
     /** Builder: {@code Attention.localLinear().ridgeLambda(0.1).scale(s).deltaEps(1e-12).build()}. */

@@ -42,11 +42,14 @@ public interface MaskedSoftmaxOp {
 
     /**
      * The ALiBi bias of logit (i, j) for query position {@code i} of {@code sq} and key {@code j} of {@code sk}:
-     * FlashAttention's conventions: non-causal {@code -slope * |i + sk - sq - j|}, causal {@code +slope * j}.
+     * FlashAttention's conventions: {@code +slope * j} when the mask is plain causal (left unbounded, right 0),
+     * else {@code -slope * |i + sk - sq - j|} (a causal sliding window is "local" in FlashAttention, not causal).
+     * Both give the same output; the LSE differs by a per-row constant (spec 1.2).
      */
     default double alibiBias(double slope, int i, int j, int sq, int sk) {
         if (slope == 0) return 0;
-        return causal() ? slope * j : -slope * Math.abs((long) i + sk - sq - j);
+        boolean plainCausal = windowLeft() < 0 && windowRight() == 0;
+        return plainCausal ? slope * j : -slope * Math.abs((long) i + sk - sq - j);
     }
 
     /** First visible key of query {@code i} (bottom-right alignment); may exceed the last when the row is empty. */

@@ -87,23 +87,7 @@ public abstract class SoftmaxFamilyOp extends AttentionOp implements MaskedSoftm
                         alibi.length + " slopes");
             }
         }
-        int sk = k.dim(1);
-        if (keyEnd != null) {
-            Checks.check(keyEnd.length == b, "keyEnd", "length B = " + b, keyEnd.length);
-            if (keyStart != null) {
-                Checks.check(keyStart.length == b, "keyStart", "length B = " + b, keyStart.length);
-            }
-            for (int i = 0; i < b; i++) {
-                int s = keyStart == null ? 0 : keyStart[i];
-                int e = keyEnd[i];
-                if (s < 0 || e < s || e > sk) {
-                    throw Checks.mismatch("keyStart[" + i + "]/keyEnd[" + i + "]", "0 <= start <= end <= Sk = " + sk,
-                            s + ", " + e);
-                }
-            }
-        } else {
-            Checks.check(keyStart == null, "keyStart", "null when keyEnd is null", Arrays.toString(keyStart));
-        }
+        Checks.keyRanges(keyStart, keyEnd, b, k.dim(1));
         return AttentionCall.builder(this, q, k, v).keyRange(keyStart == null ? null : keyStart.clone(),
                 keyEnd == null ? null : keyEnd.clone());
     }
@@ -116,38 +100,6 @@ public abstract class SoftmaxFamilyOp extends AttentionOp implements MaskedSoftm
         Checks.notNull(q, "q");
         Checks.notNull(k, "k");
         Checks.notNull(v, "v");
-        int rank = q.rank();
-        if (rank < 4 || rank > 6 || (!sameGrid && rank != 4)) {
-            throw Checks.mismatch("q", sameGrid ? "rank 4, 5 or 6 [B, X.., H, D]" : "rank 4 [B, S, H, D]",
-                    "rank " + rank + " " + Arrays.toString(q.shape()));
-        }
-        Checks.check(k.rank() == rank, "k", "rank " + rank + " like q " + Arrays.toString(q.shape()),
-                "rank " + k.rank() + " " + Arrays.toString(k.shape()));
-        Checks.check(v.rank() == rank, "v", "rank " + rank + " like q " + Arrays.toString(q.shape()),
-                "rank " + v.rank() + " " + Arrays.toString(v.shape()));
-        Checks.sameDtype(q, "q", k, "k");
-        Checks.sameDtype(q, "q", v, "v");
-        Checks.check(q.size(0) == k.size(0), "k", "batch B = " + q.size(0) + " (dimension 0)", k.size(0));
-        Checks.check(q.size(0) == v.size(0), "v", "batch B = " + q.size(0) + " (dimension 0)", v.size(0));
-        for (int d = 1; d < rank - 2; d++) {
-            if (sameGrid) {
-                Checks.check(k.size(d) == q.size(d), "k", "the token grid of q (dimension " + d + " = " + q.size(d) + ")", Arrays.toString(k.shape()));
-            }
-            Checks.check(v.size(d) == k.size(d), "v", "the key extent of k (dimension " + d + " = " + k.size(d) + ")", Arrays.toString(v.shape()));
-        }
-        long h = q.size(-2), hkv = k.size(-2);
-        Checks.check(v.size(-2) == hkv, "v", "kv heads Hkv = " + hkv + " like k", v.size(-2));
-        if (hkv <= 0 || h % hkv != 0) {
-            throw Checks.mismatch("k", "kv heads Hkv dividing the query heads H = " + h, "Hkv = " + hkv);
-        }
-        Checks.check(k.size(-1) == q.size(-1), "k", "head dim D = " + q.size(-1) + " like q", k.size(-1));
-        Checks.check(q.size(-1) > 0, "q", "head dim D > 0", q.size(-1));
-        Checks.check(v.size(-1) > 0, "v", "value head dim Dv > 0", v.size(-1));
-        for (int d = 0; d < rank - 2; d++) {
-            Checks.check(q.size(d) > 0, "q", "non-empty dimension " + d, Arrays.toString(q.shape()));
-        }
-        for (int d = 1; d < rank - 2; d++) {
-            Checks.check(k.size(d) > 0, "k", "non-empty dimension " + d, Arrays.toString(k.shape()));
-        }
+        Checks.qkv(q.shape(), q.dtype(), k.shape(), k.dtype(), v.shape(), v.dtype(), sameGrid);
     }
 }

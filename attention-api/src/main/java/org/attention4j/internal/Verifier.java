@@ -33,6 +33,11 @@ public final class Verifier {
 
     /** The verdict: {@code null} if the result matches, else what differed. */
     public static String verify(AttentionCall call, AttentionResult got, AttentionBackend oracle, SplittableRandom rnd) {
+        return verify(call, got, oracle, rnd, call.dtype());
+    }
+
+    /** As {@link #verify(AttentionCall, AttentionResult, AttentionBackend, SplittableRandom)} with the tolerance of {@code precision}. */
+    public static String verify(AttentionCall call, AttentionResult got, AttentionBackend oracle, SplittableRandom rnd, DType precision) {
         boolean rowwise = call.family().rowIndependent();
         int tokens = call.queryTokens();
         boolean[] rows = null;
@@ -45,7 +50,7 @@ public final class Verifier {
             }
         }
         AttentionResult want = oracle.forward(call.toBuilder().queryRows(rows).build());
-        double tol = tolerance(call.dtype());
+        double tol = tolerance(precision);
         String err = compareRows("output", got.output(), want.output(), rows, tol);
         if (err == null && call.needLse()) {
             err = compareLse(got.lse(), want.lse(), rows, tol);
@@ -118,17 +123,29 @@ public final class Verifier {
      * Sq and Sk, tile alignment, optional inputs) but not the sizes themselves.
      */
     public static String shapeClass(AttentionCall call) {
-        int sq = call.queryTokens(), sk = call.keyTokens();
-        StringBuilder sb = new StringBuilder();
-        sb.append(call.dtype()).append(",D=").append(call.headDim()).append(",Dv=").append(call.valueDim())
-                .append(",G=").append(call.heads() / call.kvHeads()).append(",rank=").append(call.q().rank())
-                .append(sq == sk ? ",Sq=Sk" : sq < sk ? ",Sq<Sk" : ",Sq>Sk")
-                .append(sq == 1 ? ",Sq=1" : "").append(sq % 64 == 0 ? ",Sq%64" : "").append(sk % 64 == 0 ? ",Sk%64" : "")
-                .append(call.keyEnd() != null ? ",ranges" : "").append(call.needLse() ? ",lse" : "");
-        if (call.family() == Family.GATED) sb.append(call.gate().rank() == 4 ? ",gk" : ",g");
+        StringBuilder sb = new StringBuilder(shapeClass(call.dtype(), call.q().shape(), call.k().shape(), call.v().shape(),
+                call.keyEnd() != null, call.needLse()));
+        if (call.gate() != null) sb.append(call.gate().rank() == 4 ? ",gk" : ",g");
         if (call.initialState() != null) sb.append(",h0");
         if (call.initialKeySum() != null) sb.append(",z0");
         if (call.lambda() != null) sb.append(",lambda").append(call.lambda().rank());
+        return sb.toString();
+    }
+
+    /** The shape class of {@code q [B, S.., H, D]}, {@code k}, {@code v} (shared by host and device paths). */
+    public static String shapeClass(DType dtype, long[] q, long[] k, long[] v, boolean keyRanges, boolean lse) {
+        int r = q.length;
+        long sq = 1, sk = 1;
+        for (int d = 1; d < r - 2; d++) {
+            sq *= q[d];
+            sk *= k[d];
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(dtype).append(",D=").append(q[r - 1]).append(",Dv=").append(v[r - 1])
+                .append(",G=").append(q[r - 2] / k[r - 2]).append(",rank=").append(r)
+                .append(sq == sk ? ",Sq=Sk" : sq < sk ? ",Sq<Sk" : ",Sq>Sk")
+                .append(sq == 1 ? ",Sq=1" : "").append(sq % 64 == 0 ? ",Sq%64" : "").append(sk % 64 == 0 ? ",Sk%64" : "")
+                .append(keyRanges ? ",ranges" : "").append(lse ? ",lse" : "");
         return sb.toString();
     }
 

@@ -79,10 +79,11 @@ public final class AttentionCall {
     public @Nullable Tensor lambda() { return lambda; }
 
     /**
-     * Softmax family and radial: per-batch first valid key (left padding), or null for 0. With key ranges,
-     * keys {@code keyStart[b] <= j < keyEnd[b]} are valid and, for the softmax family, re-indexed to
-     * {@code j - keyStart[b]} with the causal/window alignment using {@code Sk_b = keyEnd[b] - keyStart[b]}
-     * (FlashAttention's KV-cache semantics, spec 1.5).
+     * Softmax family, radial and local-linear: per-batch first valid key (left padding), or null for 0. With
+     * key ranges, keys {@code keyStart[b] <= j < keyEnd[b]} are valid and, for the softmax family and
+     * local-linear, re-indexed to {@code j - keyStart[b]} with the causal/window alignment using
+     * {@code Sk_b = keyEnd[b] - keyStart[b]} (FlashAttention's KV-cache semantics, spec 1.5). A row left
+     * with no valid key outputs 0.
      */
     public int @Nullable [] keyStart() { return keyStart; }
 

@@ -1,5 +1,11 @@
 package org.attention4j.reference;
 
+import org.attention4j.reference.gated.GatedReference;
+import org.attention4j.reference.linear.LinearReference;
+import org.attention4j.reference.locallinear.LocalLinearReference;
+import org.attention4j.reference.neighborhood.NeighborhoodReference;
+import org.attention4j.reference.radial.RadialReference;
+import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
@@ -17,16 +23,40 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public Support supports(AttentionCall call) {
         switch (call.family()) {
+            case SOFTMAX:
+            case SLIDING_WINDOW:
+                return SoftmaxReference.supports(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.supports(call);
+            case RADIAL:
+                return RadialReference.supports(call);
+            case LINEAR:
+            case GATED:
+            case LOCAL_LINEAR:
+                return Support.yes();
             default:
-                return Support.no("the reference for " + call.family() + " is not implemented yet");
+                return Support.no("the reference has no " + call.family() + " operator");
         }
     }
 
     @Override
     public AttentionResult forward(AttentionCall call) {
         switch (call.family()) {
+            case SOFTMAX:
+            case SLIDING_WINDOW:
+                return SoftmaxReference.forward(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.forward(call);
+            case RADIAL:
+                return RadialReference.forward(call);
+            case LINEAR:
+                return LinearReference.forward(call);
+            case GATED:
+                return GatedReference.forward(call);
+            case LOCAL_LINEAR:
+                return LocalLinearReference.forward(call);
             default:
-                throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
+                throw new UnsupportedOperationException("the reference has no " + call.family() + " operator");
         }
     }
 }
