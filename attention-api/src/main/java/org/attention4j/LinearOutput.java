@@ -16,4 +16,19 @@ public record LinearOutput(Tensor output, Tensor finalState, @Nullable Tensor fi
         Checks.notNull(output, "output");
         Checks.notNull(finalState, "finalState");
     }
+
+    /** Kotlin destructuring: {@code val (o, state) = op.forward(q, k, v, h0)}. */
+    public Tensor component1() {
+        return output;
+    }
+
+    /** Kotlin destructuring: the final state. */
+    public Tensor component2() {
+        return finalState;
+    }
+
+    /** Kotlin destructuring: the final key sum, when normalizing. */
+    public @Nullable Tensor component3() {
+        return finalKeySum;
+    }
 }

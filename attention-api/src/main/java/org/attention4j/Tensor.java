@@ -380,6 +380,11 @@ public final class Tensor {
         return new Tensor(storage, ns, strides.clone(), offset + start * strides[d]);
     }
 
+    /** {@link #slice(int, long, long)} with {@code int} bounds (Kotlin and Scala {@code Int}). */
+    public Tensor slice(int dim, int start, int end) {
+        return slice(dim, (long) start, (long) end);
+    }
+
     /** A view with a new shape of the same element count; the tensor must be contiguous. */
     public Tensor reshape(long... newShape) {
         long n = checkShape(newShape);

@@ -66,6 +66,7 @@ class OffHeapTensorTest {
         t.set(5f, 0L, 1L, 2L, 3L);
         assertThat(t.get(0, 1, 2, 3)).isEqualTo(5f);
         assertThat(t.reshape(s, h * d).get(1, 11)).isEqualTo(5f);
+        assertThat(t.slice(1, s - 1, s).get(0, 0, 2, 3)).isEqualTo(5f);
         assertThat(Tensor.zeros(DType.F16, s, d).dtype()).isEqualTo(DType.F16);
         assertThatThrownBy(() -> Tensor.of(new float[1], (int[]) null)).hasMessage("shape: expected a non-null value, got null");
     }
