@@ -92,20 +92,21 @@ public final class SoftmaxCuda {
     }
 
     private static DeviceBuffer upload(float[] a) {
-        DeviceBuffer buf = DeviceBuffer.allocate(4L * a.length);
         try (FloatPointer p = new FloatPointer(a)) {
-            CudaRuntime.check(cudaMemcpy(buf.pointer(), p, 4L * a.length, cudaMemcpyHostToDevice), "cudaMemcpy H2D");
-        } catch (RuntimeException e) {
-            buf.close();
-            throw e;
+            return upload(p, 4L * a.length);
         }
-        return buf;
     }
 
     private static DeviceBuffer upload(int[] a) {
-        DeviceBuffer buf = DeviceBuffer.allocate(4L * a.length);
         try (IntPointer p = new IntPointer(a)) {
-            CudaRuntime.check(cudaMemcpy(buf.pointer(), p, 4L * a.length, cudaMemcpyHostToDevice), "cudaMemcpy H2D");
+            return upload(p, 4L * a.length);
+        }
+    }
+
+    private static DeviceBuffer upload(Pointer host, long bytes) {
+        DeviceBuffer buf = DeviceBuffer.allocate(bytes);
+        try {
+            CudaRuntime.check(cudaMemcpy(buf.pointer(), host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy H2D");
         } catch (RuntimeException e) {
             buf.close();
             throw e;
