@@ -3,7 +3,9 @@ package org.attention4j.nd4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.attention4j.Attention;
 import org.attention4j.DType;
+import org.attention4j.Parity;
 import org.attention4j.Tensor;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -112,5 +114,23 @@ class Nd4jTensorsTest {
             Nd4j.create(DataType.FLOAT, 256, 256).assign(7); // reuse freed native memory if the array was freed
         }
         assertThat(t.toFloatArray()).containsExactly(expected);
+    }
+
+    @Test
+    void attentionOverViewsOfNd4jArraysEqualsAttentionOverHeapCopies() {
+        // PyTorch-style [B, H, S, D] arrays, viewed as [B, S, H, D] by a permute: strided, never copied.
+        INDArray q = Nd4j.rand(DataType.FLOAT, 1, 4, 32, 16).subi(0.5);
+        INDArray k = Nd4j.rand(DataType.FLOAT, 1, 2, 32, 16).subi(0.5);
+        INDArray v = Nd4j.rand(DataType.FLOAT, 1, 2, 32, 16).subi(0.5);
+        Tensor qv = Nd4jTensors.view(q).permute(0, 2, 1, 3);
+        Tensor kv = Nd4jTensors.view(k).permute(0, 2, 1, 3);
+        Tensor vv = Nd4jTensors.view(v).permute(0, 2, 1, 3);
+        var op = Attention.softmax().causal(true).build();
+        Tensor onViews = op.forward(qv, kv, vv);
+        Tensor onCopies = op.forward(qv.contiguous(), kv.contiguous(), vv.contiguous());
+        assertThat(Parity.of(onCopies, onViews, 1e-6).ok()).as(Parity.of(onCopies, onViews).toString()).isTrue();
+        INDArray back = Nd4jTensors.toINDArray(onViews);
+        assertThat(back.shape()).containsExactly(1, 32, 4, 16);
+        assertThat(nd4jValues(back)).containsExactly(onViews.toFloatArray());
     }
 }
