@@ -49,7 +49,7 @@ println(Attention.explain(causal, q, k, v))
 // %% [markdown]
 // ## Every family, timed on every backend that supports it
 // Each step runs once to warm up (and be verified against the reference on first use), then is timed on
-// each available backend, forced with the system property `attention4j.backend`.
+// each available backend, forced with the system property `attention4j.backend` (median of up to 7 calls).
 
 // %%
 class Step(val name: String, val op: AttentionOp, val q: Tensor, val k: Tensor, val v: Tensor, val run: () -> Tensor)
@@ -84,11 +84,17 @@ fun <T> onBackend(name: String?, block: () -> T): T {
     }
 }
 
+/** Median time of [block] after one warm-up call: up to 7 calls, fewer once 300 ms are spent. */
 fun millis(block: () -> Unit): Double {
     block()
-    val t0 = System.nanoTime()
-    block()
-    return (System.nanoTime() - t0) / 1e6
+    val times = mutableListOf<Double>()
+    val start = System.nanoTime()
+    while (times.size < 7 && (times.size < 1 || System.nanoTime() - start < 300_000_000)) {
+        val t0 = System.nanoTime()
+        block()
+        times += (System.nanoTime() - t0) / 1e6
+    }
+    return times.sorted()[times.size / 2]
 }
 
 val timings = DefaultCategoryDataset()
@@ -101,13 +107,14 @@ for (step in steps) {
     val bestBackend = Attention.lastBackend()
     val reference = onBackend("reference") { step.run() }
     parities += "${step.name} on $bestBackend" to Parity.of(reference, best)
-    for (e in Attention.explain(step.op, step.q, step.k, step.v).entries()) {
-        if (!e.available() || !e.supported()) continue
-        val ms = onBackend(e.backend()) { millis { step.run() } }
-        timings.addValue(ms, e.backend(), step.name)
+    val backends = listOfNotNull(bestBackend) +
+        Attention.explain(step.op, step.q, step.k, step.v).entries().filter { it.available() && it.supported() }.map { it.backend() }
+    for (backend in backends.distinct()) {
+        val ms = onBackend(backend) { millis { step.run() } }
+        timings.addValue(ms, backend, step.name)
         fastest = minOf(fastest, ms)
         slowest = maxOf(slowest, ms)
-        print(" ${e.backend()} %.1f ms".format(ms))
+        print(" $backend %.1f ms".format(ms))
     }
     println()
 }

@@ -30,8 +30,8 @@ import org.attention4j.spi.AttentionBackend;
 
 /**
  * The main job: a tour of every operator on the best backend of this machine, printing operator, shape,
- * backend, time and the error against the reference, then timing each operator on every other backend
- * that supports it. Shows progress as it goes, ends with a table, and writes the table ({@code tour.txt})
+ * backend, time (median of up to 7 warm calls) and the error against the reference, then timing each
+ * operator on every other backend that supports it. Shows progress as it goes, ends with a table, and writes the table ({@code tour.txt})
  * and a chart of the timings per backend ({@code tour-timings.png}) to the output directory.
  * Arguments: {@code --quick} for small shapes (tests, CI), {@code --out DIR} (default {@code target/tour}).
  */
@@ -58,6 +58,8 @@ public final class Tour {
     private final SplittableRandom rnd = new SplittableRandom(2026);
     private volatile String phase;
     private volatile long phaseStart;
+    /** Set when a progress line broke the current step's line, so its results start a fresh one. */
+    private volatile boolean lineBroken;
 
     public Tour(boolean quick, PrintStream out) {
         this(quick, out, Path.of("target", "tour"));
@@ -199,10 +201,10 @@ public final class Tour {
             Tensor first = st.run().get();
             backend = Attention.lastBackend();
             enter(st.name() + " on " + backend);
-            long t0 = System.nanoTime();
             Tensor got = st.run().get();
-            double ms = (System.nanoTime() - t0) / 1e6;
+            double ms = medianMillis(st.run());
             timings.put(backend, ms);
+            resumeLine(prefix);
             out.printf(Locale.ROOT, " %s %.2f ms", backend, ms);
             out.flush();
             if (first.numel() != got.numel()) {
@@ -215,13 +217,13 @@ public final class Tour {
                 if (!e.available() || !e.supported() || timings.containsKey(e.backend())) continue;
                 enter(st.name() + " on " + e.backend());
                 onBackend(e.backend(), st.run()); // warm-up
-                long t1 = System.nanoTime();
-                onBackend(e.backend(), st.run());
-                double other = (System.nanoTime() - t1) / 1e6;
+                double other = medianMillis(() -> onBackend(e.backend(), st.run()));
                 timings.put(e.backend(), other);
+                resumeLine(prefix);
                 out.printf(Locale.ROOT, ", %s %.2f ms", e.backend(), other);
                 out.flush();
             }
+            resumeLine(prefix);
             out.println();
             return new Row(st.name(), st.shape(), backend, ms, err, null, timings);
         } catch (UnsupportedOperationException ex) {
@@ -229,6 +231,29 @@ public final class Tour {
             return new Row(st.name(), st.shape(), backend, Double.NaN, Double.NaN, "no backend: " + ex.getMessage(), Map.of());
         } finally {
             phase = null;
+        }
+    }
+
+    /** Median time per call of {@code call} (already warm): up to 7 calls, fewer once 300 ms are spent. */
+    static double medianMillis(Supplier<Tensor> call) {
+        double[] times = new double[7];
+        int n = 0;
+        long start = System.nanoTime();
+        while (n < times.length && (n == 0 || System.nanoTime() - start < 300_000_000L)) {
+            long t0 = System.nanoTime();
+            call.get();
+            times[n++] = (System.nanoTime() - t0) / 1e6;
+        }
+        double[] done = Arrays.copyOf(times, n);
+        Arrays.sort(done);
+        return done[n / 2];
+    }
+
+    /** After a progress line, repeats the step's prefix on a new line so its results read as one row. */
+    private void resumeLine(String prefix) {
+        if (lineBroken) {
+            lineBroken = false;
+            out.printf(Locale.ROOT, "%n%s", prefix);
         }
     }
 
@@ -244,6 +269,7 @@ public final class Tour {
         if (p != null && elapsedMs >= PROGRESS_EVERY_MS) {
             out.printf(Locale.ROOT, "%n      ... %s: %d s", p, elapsedMs / 1000);
             out.flush();
+            lineBroken = true;
         }
     }
 
