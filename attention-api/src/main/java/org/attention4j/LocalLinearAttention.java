@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.attention4j.internal.Checks;
 import org.attention4j.internal.Dispatcher;
 import org.attention4j.spi.AttentionCall;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Local linear attention (spec section 7, FlashLLA): for each query, the intercept of a ridge-regularized
@@ -50,7 +51,7 @@ public final class LocalLinearAttention extends AttentionOp {
     }
 
     /** Output with a per-query ridge {@code lambda [B, Sq]} or {@code [B, Sq, H]} (nullable: the scalar). */
-    public Tensor forward(Tensor q, Tensor k, Tensor v, Tensor lambda) {
+    public Tensor forward(Tensor q, Tensor k, Tensor v, @Nullable Tensor lambda) {
         return Dispatcher.get().run(validate(q, k, v, lambda, null).build()).output();
     }
 
@@ -107,13 +108,11 @@ public final class LocalLinearAttention extends AttentionOp {
     }
 
     /** Builder: {@code Attention.localLinear().ridgeLambda(0.1).scale(s).deltaEps(1e-12).build()}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private double ridgeLambda = 10.0;
         private double deltaEps = 1e-12;
         private boolean causal = true;
         private int blockSize;
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder() {
         }
@@ -144,13 +143,8 @@ public final class LocalLinearAttention extends AttentionOp {
             return this;
         }
 
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -6,6 +6,7 @@ import org.attention4j.internal.Dispatcher;
 import org.attention4j.radial.RadialMask;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Radial attention (spec section 6): bidirectional softmax over a static O(n log n) block mask of
@@ -67,7 +68,7 @@ public final class RadialAttention extends AttentionOp {
     }
 
     /** Output and LSE {@code [B, H, S]}; {@code keyLengths} may be null. */
-    public AttentionOutput forwardWithLse(Tensor q, Tensor k, Tensor v, int[] keyLengths) {
+    public AttentionOutput forwardWithLse(Tensor q, Tensor k, Tensor v, int @Nullable [] keyLengths) {
         AttentionResult r = Dispatcher.get().run(validate(q, k, v, keyLengths).needLse(true).build());
         return new AttentionOutput(r.output(), r.lse());
     }
@@ -91,14 +92,12 @@ public final class RadialAttention extends AttentionOp {
     }
 
     /** Builder: {@code Attention.radial(frames, tokensPerFrame).blockSize(128).model(RadialModel.WAN).decayFactor(1.0)}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private final int frames;
         private final int tokensPerFrame;
         private int blockSize = 128;
         private RadialModel model = RadialModel.WAN;
         private double decayFactor = 1.0;
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder(int frames, int tokensPerFrame) {
             Checks.check(frames >= 1, "frames", ">= 1", frames);
@@ -128,13 +127,8 @@ public final class RadialAttention extends AttentionOp {
             return this;
         }
 
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 
