@@ -27,6 +27,8 @@ public final class ChunkedRecurrence {
     public static final int CHUNK = 64;
     /** Tokens per GLA sub-chunk. */
     static final int SUB = 16;
+    /** Largest in-sub-chunk gate span (log2 units) for which GLA's diagonal blocks use the factored form. */
+    static final float MAX_FACTORED_SPAN = 64f;
     private static final float LOG2E = (float) (1 / Math.log(2));
 
     /** How the state decays each step. */
@@ -291,23 +293,34 @@ public final class ChunkedRecurrence {
     }
 
     /**
-     * GLA scores with secondary chunking: for query sub-chunk i with reference {@code g_n} (its first row),
-     * {@code A = (Q ⊙ 2^{b_q - g_n}) (K ⊙ 2^{g_n - b_k})^T} against every earlier sub-chunk, and exact
-     * {@code Σ_d q k 2^{b_q - b_k}} inside the sub-chunk.
+     * GLA scores with secondary chunking. For query sub-chunk i with reference {@code g_n} (its first row):
+     * {@code A = (Q ⊙ 2^{b_q - g_n}) (K ⊙ 2^{g_n - b_k})^T}. Against earlier sub-chunks both exponents are
+     * {@code <= 0}. Inside the sub-chunk the key factor {@code 2^{g_n - b_k}} is {@code >= 1}; it is used only
+     * while the sub-chunk's gate span stays below {@link #MAX_FACTORED_SPAN} (no overflow, and the query
+     * factor no smaller than {@code 2^-64}), else those scores are the exact {@code Σ_d q k 2^{b_q - b_k}}.
+     * Layer-normalized gates always take the factored path; raw log-sigmoid gates often need the exact one.
      */
     private static void glaScores(TileOps ops, Work w, int cn, int dk) {
         for (int r0 = 0; r0 < cn; r0 += SUB) {
             int r1 = Math.min(r0 + SUB, cn);
-            if (r0 > 0) {
+            float span = 0f;
+            for (int d = 0; d < dk; d++) span = Math.max(span, w.bv[r0 * dk + d] - w.bv[(r1 - 1) * dk + d]);
+            boolean factored = span <= MAX_FACTORED_SPAN;
+            int keys = factored ? r1 : r0;
+            if (keys > 0) {
                 System.arraycopy(w.bv, r0 * dk, w.gn, 0, dk);
                 for (int a = r0; a < r1; a++) ops.mulExp2Diff(w.q, a * dk, w.bv, a * dk, w.gn, 0, w.qn, (a - r0) * dk, dk);
-                for (int s = 0; s < r0; s++) {
+                for (int s = 0; s < keys; s++) {
                     ops.mulExp2Diff(w.k, s * dk, w.gn, 0, w.bv, s * dk, w.krow, 0, dk);
                     for (int d = 0; d < dk; d++) w.kt[d * CHUNK + s] = w.krow[d];
                 }
-                ops.matmulAdd(r1 - r0, r0, dk, w.qn, 0, dk, w.kt, 0, CHUNK, w.a, r0 * CHUNK, CHUNK);
+                ops.matmul(r1 - r0, keys, dk, w.qn, 0, dk, w.kt, 0, CHUNK, w.a, r0 * CHUNK, CHUNK);
             }
             for (int a = r0; a < r1; a++) {
+                if (factored) {
+                    java.util.Arrays.fill(w.a, a * CHUNK + a + 1, a * CHUNK + r1, 0f);
+                    continue;
+                }
                 for (int s = r0; s <= a; s++) {
                     w.a[a * CHUNK + s] = ops.gatedDot(w.q, a * dk, w.k, s * dk, w.bv, a * dk, w.bv, s * dk, dk);
                 }
