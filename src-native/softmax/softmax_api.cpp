@@ -219,6 +219,8 @@ void fill_params(const Args& a, bool pack_heads, FwdParams& p) {
   p.softcap_prescale = p.has_softcap ? a.scale / a.softcap : 0.f;
   p.softcap_log2 = a.softcap * log2e;
   p.softcap_prescale2 = 2.f * log2e * p.softcap_prescale;
+  p.plain_logits = (!p.has_softcap && a.alibi == nullptr && p.scale_log2 > 0.f) ? 1 : 0;
+  p.exp_scale = p.plain_logits ? p.scale_log2 : 1.f;
 
   // Window canonicalization (FA2): negative or >= Sk means unbounded; causal forces right = 0.
   p.wl = (a.window_left < 0 || a.window_left >= a.Sk) ? kUnbounded : a.window_left;
@@ -240,6 +242,8 @@ void fill_params(const Args& a, bool pack_heads, FwdParams& p) {
   for (int s = 0; s < 9; ++s) vec = vec && stride_multiple(ls[s], se);
   p.vec_load = vec ? 1 : 0;
   p.vec_store = (a.Dv % 2 == 0 && aligned(a.out, 2 * e) && a.o_sb % 2 == 0 && a.o_sr % 2 == 0 && a.o_sh % 2 == 0) ? 1 : 0;
+  p.vec_store16 = (a.Dv % (16 / e) == 0 && aligned(a.out, 16) && stride_multiple(a.o_sb, se) &&
+                   stride_multiple(a.o_sr, se) && stride_multiple(a.o_sh, se)) ? 1 : 0;
   p.num_splits = 1;
 }
 
