@@ -63,7 +63,15 @@ if [[ $do_test == 1 ]]; then
   timeout 300 "$bin/a4j_native_test" $quick > "$out/test.log" 2>&1; trc=$?
   grep -E "^FAIL|FATAL" "$out/test.log" | head -40
   tail -3 "$out/test.log"
-  [[ $trc != 0 ]] && rc=1
+  if [[ $trc != 0 ]]; then
+    rc=1
+    # Salvage the run: the sm_80 tensor-core kernel everywhere (wgmma off), test and bench again.
+    echo "=== test failed: again with A4J_DISABLE_WGMMA=1"
+    export A4J_DISABLE_WGMMA=1
+    timeout 300 "$bin/a4j_native_test" $quick > "$out/test_nowgmma.log" 2>&1
+    grep -E "^FAIL|FATAL" "$out/test_nowgmma.log" | head -20
+    tail -2 "$out/test_nowgmma.log"
+  fi
 fi
 if [[ $do_bench == 1 ]]; then
   echo "=== a4j_native_bench"
@@ -75,8 +83,8 @@ if [[ $do_ncu == 1 && -n "$ncu_bin" ]]; then
   timeout 240 "$ncu_bin" --clock-control none --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
     --section SchedulerStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis \
     -k regex:flash_fwd -c 3 "$bin/a4j_native_bench" --profile > "$out/ncu.txt" 2>&1 || tail -5 "$out/ncu.txt"
-  cuobjdump -sass -fun '_ZN3a4j16flash_fwd_kernelINS_14FlashFwdTraitsI13__nv_bfloat16S2_Li128ELi128ELi64ELi4ELi0EEEEEvNS_9FwdParamsE' \
-    "$bin/libattention4j_native.so" > "$out/sass_fwd_bf16_128.txt" 2>&1 || true
+  cuobjdump -sass -fun '_ZN3a4j21flash_fwd_sm90_kernelINS_18FlashFwdSm90TraitsI13__nv_bfloat16Li128ELi128EEEEEvNS_9FwdParamsE' \
+    "$bin/libattention4j_native.so" > "$out/sass_sm90.txt" 2>&1 || true
 fi
 if [[ $do_base == 1 ]]; then
   echo "=== PyTorch baselines (anchors_softmax.py)"
@@ -92,7 +100,7 @@ if [[ -f "$out/bench.jsonl" ]]; then
 fi
 # The device tool returns at most 8 files: keep the main ones, pack the rest.
 pack=()
-for f in device.txt res_usage.txt sass_summary.txt bench.log anchors.log build.log ncu.txt sass_fwd_bf16_128.txt full; do
+for f in device.txt res_usage.txt sass_summary.txt bench.log anchors.log build.log ncu.txt sass_fwd_bf16_128.txt sass_sm90.txt test_nowgmma.log full; do
   [[ -e "$out/$f" ]] && pack+=("$f")
 done
 if [[ ${#pack[@]} -gt 0 ]]; then

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "../common/device_info.h"
@@ -259,6 +260,29 @@ int check_smem(const char* fn, Path path, int hd, bool decode16, const DeviceInf
   return A4J_SUCCESS;
 }
 
+// The sm_90a warpgroup-MMA kernel: bf16/fp16 forward, padded head dim 64 or 128, on a cc 9.0
+// device, when this build holds sm_90a machine code (CMake defines A4J_HAS_SM90A) and the
+// environment variable A4J_DISABLE_WGMMA is unset or "0" (read at every call).
+bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
+#if defined(A4J_HAS_SM90A)
+  if (path != Path::kBf16 && path != Path::kFp16) return false;
+  if (!sm90_supports(hd) || dev.cc_major != 9 || dev.cc_minor != 0) return false;
+  if (sm90_smem_bytes(hd) > dev.smem_optin) return false;
+  const char* off = std::getenv("A4J_DISABLE_WGMMA");
+  return off == nullptr || off[0] == '\0' || (off[0] == '0' && off[1] == '\0');
+#else
+  (void)path;
+  (void)hd;
+  (void)dev;
+  return false;
+#endif
+}
+
+cudaError_t launch_sm90(Path path, int hd, const FwdParams& p, cudaStream_t s) {
+  if (path == Path::kBf16) return hd == 64 ? run_fwd_sm90<Path::kBf16, 64>(p, s) : run_fwd_sm90<Path::kBf16, 128>(p, s);
+  return hd == 64 ? run_fwd_sm90<Path::kFp16, 64>(p, s) : run_fwd_sm90<Path::kFp16, 128>(p, s);
+}
+
 cudaError_t launch(Path path, int hd, bool decode16, const FwdParams& p, cudaStream_t s) {
   return A4J_HEADDIM_SWITCH(hd, [&] {
     switch (path) {
@@ -339,7 +363,7 @@ int forward(const Args& a, cudaStream_t stream) {
   FwdParams p;
   fill_params(a, false, p);
   cudaGetLastError();  // a stale error of an earlier call must not be reported as ours
-  e = launch(path, hd, false, p, stream);
+  e = use_sm90(path, hd, dev) ? launch_sm90(path, hd, p, stream) : launch(path, hd, false, p, stream);
   if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
   return A4J_SUCCESS;
 }

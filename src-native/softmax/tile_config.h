@@ -50,6 +50,12 @@ constexpr TileConfig ffma_tile(int hd) {
   return TileConfig{bm, bn, 8, 4, (bm * (hd + 4) + 2 * bn * (hd + 4) + bm * (bn + 4)) * 4};
 }
 
+// sm_90a wgmma forward (bf16/fp16, padded head dim 64 or 128): Q tile 128 rows (2 warpgroups),
+// K/V tiles of 128 keys, double-buffered, 128B-swizzled (no padding) + 1 KiB alignment slack.
+constexpr int sm90_block_n(int hd) { return hd <= 128 ? 128 : 64; }
+constexpr int sm90_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_block_n(hd) * hd * 2 + 1024; }
+constexpr bool sm90_supports(int hd) { return hd == 64 || hd == 128; }
+
 constexpr int padded_headdim(int d) { return d <= 32 ? 32 : ((d + 31) / 32) * 32; }
 
 constexpr TileConfig tile_for(Path path, int hd, bool decode) {

@@ -7,6 +7,7 @@
 // Also times alternative tile configurations (instantiated here, not in the library) to pick them.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -125,7 +126,7 @@ void emit_fwd(const char* impl, const FwdShape& s, double ms) {
   std::fflush(stdout);
 }
 
-void bench_forward(const FwdShape& s, bool variants) {
+void bench_forward(const FwdShape& s, bool variants, const char* impl = "attention4j") {
   const size_t n = size_t(s.B) * s.S * s.H * s.D;
   const int eb = elem_bytes(s.dtype);
   void *q, *k, *v, *o;
@@ -143,13 +144,22 @@ void bench_forward(const FwdShape& s, bool variants) {
                               s.B, s.S, s.S, s.H, s.H, s.D, s.D, scale, 0.f, s.causal, s.wl, -1, nullptr, 0, nullptr,
                               nullptr, nullptr));
   };
-  emit_fwd("attention4j", s, median_ms(run, g_iters));
+  emit_fwd(impl, s, median_ms(run, g_iters));
   if (variants && s.dtype == A4J_BF16 && s.wl < 0) {
     using bf = __nv_bfloat16;
     a4j::FwdParams p = plain_params(q, k, v, o, s.B, s.S, s.H, s.D, s.causal);
     auto time_variant = [&](const char* name, auto launcher) {
       emit_fwd(name, s, median_ms([&](int) { CUDA_OK(launcher(p, nullptr)); }, g_iters));
     };
+    int cc_major = 0, cc_minor = 0;
+    cudaDeviceGetAttribute(&cc_major, cudaDevAttrComputeCapabilityMajor, 0);
+    cudaDeviceGetAttribute(&cc_minor, cudaDevAttrComputeCapabilityMinor, 0);
+    const char* off = std::getenv("A4J_DISABLE_WGMMA");
+    if (cc_major == 9 && cc_minor == 0 && !(off && off[0] && std::strcmp(off, "0") != 0)) {
+      if (s.D == 128) time_variant("variant sm90 bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
+      if (s.D == 64) time_variant("variant sm90 bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 64>>);
+      if (s.D == 64) time_variant("variant sm90 bn192", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
+    }
     if (s.D == 128) {
       time_variant("variant unrolled-qk", a4j::launch_flash<a4j::FlashFwdTraits<bf, bf, 128, 128, 64, 4, 8>>);
       time_variant("variant bm128 bn32 w4", a4j::launch_flash<a4j::FlashFwdTraits<bf, bf, 128, 128, 32, 4>>);
@@ -310,6 +320,17 @@ int main(int argc, char** argv) {
         if (quick && S == 16384) continue;
         bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, variants && S == 4096);
       }
+  // The sm_80 tensor-core kernel on the same shapes (the library takes wgmma on sm_90).
+  const char* prev = std::getenv("A4J_DISABLE_WGMMA");
+  const std::string saved = prev ? prev : "";
+  setenv("A4J_DISABLE_WGMMA", "1", 1);
+  for (int D : {64, 128})
+    for (int S : {1024, 4096, 16384})
+      for (int causal : {0, 1}) {
+        if (quick && S != 4096) continue;
+        bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "mma.sync kernel");
+      }
+  if (prev) setenv("A4J_DISABLE_WGMMA", saved.c_str(), 1); else unsetenv("A4J_DISABLE_WGMMA");
   // Other dtypes and fp32 modes at one shape.
   for (int D : {64, 128}) {
     bench_forward({A4J_F16, 0, 8, 4096, 16, D, 0, -1}, false);

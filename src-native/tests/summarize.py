@@ -15,8 +15,15 @@ def anchor(impl, dtype, S, D, causal):
             return a["tflops"]
     return None
 
-print("\nforward, same run (TFLOP/s; ratio = attention4j / baseline)")
-print(f"{'dtype':10} {'D':>4} {'S':>6} {'causal':>6} {'a4j':>7} {'FA2':>7} {'cuDNN':>7} {'a4j/FA2':>8} {'a4j/cuDNN':>9}")
+def own(impl, b):
+    for x in bench:
+        if (x.get("op") == "softmax_fwd" and x.get("impl") == impl and x["dtype"] == b["dtype"] and x["S"] == b["S"]
+                and x["D"] == b["D"] and x["causal"] == b["causal"] and x.get("window_left", -1) < 0):
+            return x["tflops"]
+    return None
+
+print("\nforward, same run (TFLOP/s; ratio = attention4j / baseline; 'sm80' = the mma.sync kernel forced)")
+print(f"{'dtype':10} {'D':>4} {'S':>6} {'causal':>6} {'a4j':>7} {'sm80':>7} {'FA2':>7} {'cuDNN':>7} {'a4j/FA2':>8} {'a4j/cuDNN':>9}")
 for b in bench:
     if b.get("op") != "softmax_fwd" or b.get("impl") != "attention4j" or b.get("window_left", -1) >= 0:
         continue
@@ -27,7 +34,8 @@ for b in bench:
     fmt = lambda x: f"{x:7.1f}" if x else "    n/a"
     rat = lambda x: f"{b['tflops'] / x:8.2f}" if x else "     n/a"
     extra = f"  (mem-eff {me:.1f})" if (me and td == "torch.float32") else ""
-    print(f"{b['dtype']:10} {b['D']:>4} {b['S']:>6} {str(b['causal']):>6} {b['tflops']:7.1f} {fmt(fa)} {fmt(cu)} "
+    s80 = own("mma.sync kernel", b)
+    print(f"{b['dtype']:10} {b['D']:>4} {b['S']:>6} {str(b['causal']):>6} {b['tflops']:7.1f} {fmt(s80)} {fmt(fa)} {fmt(cu)} "
           f"{rat(fa)} {rat(cu):>9}{extra}")
 
 print("\nvariants (tile choices), bf16 S=4096")
