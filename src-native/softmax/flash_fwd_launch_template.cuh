@@ -80,6 +80,24 @@ cudaError_t launch_flash_sm90(const FwdParams& p, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
+template <class KT>
+cudaError_t launch_flash_sm90_pipe(const FwdParams& p, cudaStream_t stream) {
+  auto kernel = &flash_fwd_sm90_pipe_kernel<KT>;
+  cudaError_t e = set_smem(kernel, KT::kSmem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
+  return cudaGetLastError();
+}
+
+template <Path P, int HD>
+cudaError_t run_fwd_sm90_pipe_impl(const FwdParams& p, cudaStream_t stream) {
+  static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
+  using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, sm90_pipe_block_n(HD)>;
+  static_assert(KT::kSmem == sm90_pipe_smem_bytes(HD), "tile_config.h and the sm90 traits disagree");
+  return launch_flash_sm90_pipe<KT>(p, stream);
+}
+
 template <Path P, int HD>
 cudaError_t run_fwd_sm90_impl(const FwdParams& p, cudaStream_t stream) {
   static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");

@@ -260,16 +260,24 @@ int check_smem(const char* fn, Path path, int hd, bool decode16, const DeviceInf
   return A4J_SUCCESS;
 }
 
-// The sm_90a warpgroup-MMA kernel: bf16/fp16 forward, padded head dim 64 or 128, on a cc 9.0
+// The sm_90a warpgroup-MMA kernels: bf16/fp16 forward, padded head dim 64 or 128, on a cc 9.0
 // device, when this build holds sm_90a machine code (CMake defines A4J_HAS_SM90A) and the
-// environment variable A4J_DISABLE_WGMMA is unset or "0" (read at every call).
+// environment variable A4J_DISABLE_WGMMA is unset or "0" (variables are read at every call).
+bool env_flag_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
+}
+bool env_flag_zero(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] == '0' && v[1] == '\0';
+}
+
 bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #if defined(A4J_HAS_SM90A)
   if (path != Path::kBf16 && path != Path::kFp16) return false;
   if (!sm90_supports(hd) || dev.cc_major != 9 || dev.cc_minor != 0) return false;
-  if (sm90_smem_bytes(hd) > dev.smem_optin) return false;
-  const char* off = std::getenv("A4J_DISABLE_WGMMA");
-  return off == nullptr || off[0] == '\0' || (off[0] == '0' && off[1] == '\0');
+  if (std::max(sm90_smem_bytes(hd), sm90_pipe_smem_bytes(hd)) > dev.smem_optin) return false;
+  return !env_flag_set("A4J_DISABLE_WGMMA");
 #else
   (void)path;
   (void)hd;
@@ -278,9 +286,15 @@ bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #endif
 }
 
+// The pipelined sm90 kernel unless A4J_SM90_PIPELINE=0 (then the plain one).
 cudaError_t launch_sm90(Path path, int hd, const FwdParams& p, cudaStream_t s) {
-  if (path == Path::kBf16) return hd == 64 ? run_fwd_sm90<Path::kBf16, 64>(p, s) : run_fwd_sm90<Path::kBf16, 128>(p, s);
-  return hd == 64 ? run_fwd_sm90<Path::kFp16, 64>(p, s) : run_fwd_sm90<Path::kFp16, 128>(p, s);
+  const bool pipe = !env_flag_zero("A4J_SM90_PIPELINE");
+  if (path == Path::kBf16) {
+    if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kBf16, 64>(p, s) : run_fwd_sm90<Path::kBf16, 64>(p, s);
+    return pipe ? run_fwd_sm90_pipe<Path::kBf16, 128>(p, s) : run_fwd_sm90<Path::kBf16, 128>(p, s);
+  }
+  if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kFp16, 64>(p, s) : run_fwd_sm90<Path::kFp16, 64>(p, s);
+  return pipe ? run_fwd_sm90_pipe<Path::kFp16, 128>(p, s) : run_fwd_sm90<Path::kFp16, 128>(p, s);
 }
 
 cudaError_t launch(Path path, int hd, bool decode16, const FwdParams& p, cudaStream_t s) {

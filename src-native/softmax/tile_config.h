@@ -55,6 +55,9 @@ constexpr TileConfig ffma_tile(int hd) {
 constexpr int sm90_block_n(int hd) { return hd <= 128 ? 128 : 64; }
 constexpr int sm90_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_block_n(hd) * hd * 2 + 1024; }
 constexpr bool sm90_supports(int hd) { return hd == 64 || hd == 128; }
+// The pipelined sm90 kernel (the default): 128-key tiles (192 for D = 64 spilled: ptxas -v).
+constexpr int sm90_pipe_block_n(int hd) { return hd > 0 ? 128 : 128; }
+constexpr int sm90_pipe_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_pipe_block_n(hd) * hd * 2 + 1024; }
 
 constexpr int padded_headdim(int d) { return d <= 32 ? 32 : ((d + 31) / 32) * 32; }
 

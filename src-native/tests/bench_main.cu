@@ -156,9 +156,11 @@ void bench_forward(const FwdShape& s, bool variants, const char* impl = "attenti
     cudaDeviceGetAttribute(&cc_minor, cudaDevAttrComputeCapabilityMinor, 0);
     const char* off = std::getenv("A4J_DISABLE_WGMMA");
     if (cc_major == 9 && cc_minor == 0 && !(off && off[0] && std::strcmp(off, "0") != 0)) {
-      if (s.D == 128) time_variant("variant sm90 bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
-      if (s.D == 64) time_variant("variant sm90 bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 64>>);
-      if (s.D == 64) time_variant("variant sm90 bn192", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
+      if (s.D == 128) time_variant("variant sm90 plain bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
+      if (s.D == 128) time_variant("variant sm90 pipe bn64", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
+      if (s.D == 64) time_variant("variant sm90 plain bn192", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
+      if (s.D == 64) time_variant("variant sm90 pipe bn192", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
+      if (s.D == 64) time_variant("variant sm90 pipe bn64", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 64, 64>>);
     }
     if (s.D == 128) {
       time_variant("variant unrolled-qk", a4j::launch_flash<a4j::FlashFwdTraits<bf, bf, 128, 128, 64, 4, 8>>);
@@ -331,6 +333,18 @@ int main(int argc, char** argv) {
         bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "mma.sync kernel");
       }
   if (prev) setenv("A4J_DISABLE_WGMMA", saved.c_str(), 1); else unsetenv("A4J_DISABLE_WGMMA");
+  {
+    const char* pv = std::getenv("A4J_SM90_PIPELINE");
+    const std::string psaved = pv ? pv : "";
+    setenv("A4J_SM90_PIPELINE", "0", 1);
+    for (int D : {64, 128})
+      for (int S : {1024, 4096, 16384})
+        for (int causal : {0, 1}) {
+          if (quick && S != 4096) continue;
+          bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "sm90 unpipelined");
+        }
+    if (pv) setenv("A4J_SM90_PIPELINE", psaved.c_str(), 1); else unsetenv("A4J_SM90_PIPELINE");
+  }
   // Other dtypes and fp32 modes at one shape.
   for (int D : {64, 128}) {
     bench_forward({A4J_F16, 0, 8, 4096, 16, D, 0, -1}, false);

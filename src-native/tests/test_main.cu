@@ -32,6 +32,7 @@ struct Case {
   int splits = 0;       // decode: 0 = auto
   bool user_ws = false;  // decode: caller-allocated workspace
   bool mma_sync = false;  // A4J_DISABLE_WGMMA=1: the sm_80 tensor-core kernel even on sm_90
+  bool sm90_plain = false;  // A4J_SM90_PIPELINE=0: the unpipelined wgmma kernel
 };
 
 double tolerance(const Case& c) {
@@ -46,7 +47,7 @@ std::string describe(const Case& c) {
   char buf[320];
   const char* mode = c.dtype != A4J_F32 ? "" : c.mode == A4J_COMPUTE_TF32 ? "/tf32" : c.mode == A4J_COMPUTE_BF16 ? "/bf16c" : "/exact";
   std::snprintf(buf, sizeof(buf), "%s%s %s%s B%d Sq%d Sk%d H%d/%d D%d/%d%s win(%d,%d)%s%s%s%s %s%s", c.decode ? "decode" : "fwd",
-                c.mma_sync ? "(mma.sync)" : "", dtype_name(c.dtype), mode, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, c.causal ? " causal" : "", c.wl, c.wr,
+                c.mma_sync ? "(mma.sync)" : c.sm90_plain ? "(sm90-plain)" : "", dtype_name(c.dtype), mode, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, c.causal ? " causal" : "", c.wl, c.wr,
                 c.softcap > 0 ? " softcap" : "", c.alibi == 1 ? " alibi[H]" : c.alibi == 2 ? " alibi[B,H]" : "",
                 c.ranges == 1 ? " ranges" : c.ranges == 2 ? " seqlens" : c.ranges == 3 ? " ranges+empty" : "",
                 c.lse ? "" : " nolse", layout_name(c.layout),
@@ -210,6 +211,9 @@ Result run_case(const Case& c) {
   int used_splits = 1;
   void* ws = nullptr;
   if (c.mma_sync) setenv("A4J_DISABLE_WGMMA", "1", 1);
+  const char* pipe_env = std::getenv("A4J_SM90_PIPELINE");
+  const std::string pipe_saved = pipe_env ? pipe_env : "";
+  if (c.sm90_plain) setenv("A4J_SM90_PIPELINE", "0", 1);
   if (!c.decode) {
     st = a4j_softmax_forward(c.dtype, c.mode, q.ptr, q.sb, q.sr, q.sh, k.ptr, k.sb, k.sr, k.sh, v.ptr, v.sb, v.sr, v.sh,
                              o.ptr, o.sb, o.sr, o.sh, lse, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, scale, c.softcap,
@@ -226,6 +230,9 @@ Result run_case(const Case& c) {
                               bytes, stream);
   }
   if (c.mma_sync) unsetenv("A4J_DISABLE_WGMMA");
+  if (c.sm90_plain) {
+    if (pipe_env) setenv("A4J_SM90_PIPELINE", pipe_saved.c_str(), 1); else unsetenv("A4J_SM90_PIPELINE");
+  }
   Result res{true, ""};
   char buf[256];
   if (st != A4J_SUCCESS) {
@@ -345,6 +352,14 @@ std::vector<Case> build_cases(bool quick) {
         c.mma_sync = true;
         cs.push_back(with(c, p));
         c.mma_sync = false;
+        cs.push_back(with(c, p));
+        c.sm90_plain = true;
+        cs.push_back(with(c, p));
+        c.sm90_plain = false;
+        c.Sq = 1;  // one tile, and tiles fully masked by the causal diagonal
+        cs.push_back(with(c, p));
+        c.Sq = 300;
+        c.Sk = 128;
         cs.push_back(with(c, p));
       }
   // 2. odd head dims, D != Dv
@@ -507,6 +522,9 @@ std::vector<Case> build_cases(bool quick) {
     if (variant == 3) { c.alibi = 2; c.causal = 1; }
     if (variant == 4) { c.ranges = 1; c.causal = 1; }
     if (variant == 5) { c.Sq = 400; c.Sk = 100; c.causal = 1; c.D = c.Dv = 128; }
+    cs.push_back(with(c, kAllPaths[variant % 2]));
+    c.mma_sync = false;
+    c.sm90_plain = true;
     cs.push_back(with(c, kAllPaths[variant % 2]));
   }
   // 10. larger shapes (many tiles, many query blocks)
