@@ -100,7 +100,7 @@ if [[ $do_base == 1 ]]; then
     || { tail -5 "$out/anchors.log"; }
   if [[ -n "$full" ]]; then
     mkdir -p "$out/full"
-    ANCHORS_OUT="$out/full" PYTHONUNBUFFERED=1 timeout 500 python3 "$full" > "$out/full/anchors_full.log" 2>&1 || true
+    ANCHORS_OUT="$out/full" PYTHONUNBUFFERED=1 timeout 150 python3 "$full" > "$out/full/anchors_full.log" 2>&1 || true
   fi
 fi
 if [[ -f "$out/bench.jsonl" ]]; then
