@@ -81,7 +81,9 @@ public final class SoftmaxKernel {
         Tile tile = new Tile(op, call, qr, keys, qScale, softcap, group, sq);
         if (chunks == 1) {
             threads.forEach(items, () -> new OnlineSoftmax(ops, QUERY_TILE, d, dvp), (item, st) -> {
-                int b = item / (heads * qTiles), h = (item / qTiles) % heads, qt = item % qTiles;
+                // Last query tiles first: under a causal mask they see the most keys, and taking them early
+                // keeps the threads busy to the end (the order cannot change any result).
+                int b = item / (heads * qTiles), h = (item / qTiles) % heads, qt = qTiles - 1 - item % qTiles;
                 int rows = tile.run(st, b, h, qt, 0, Integer.MAX_VALUE);
                 store(st, rows, b, h, qt * QUERY_TILE, sq, heads, dv, out, lse);
             });
