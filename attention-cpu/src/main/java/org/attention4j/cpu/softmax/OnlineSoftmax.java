@@ -106,6 +106,8 @@ public final class OnlineSoftmax {
     /**
      * Folds one key tile into the state: keys {@code j0 .. j0+n-1} ({@code n <= KEY_TILE}), packed
      * {@code kt[ktOff + dd * KEY_TILE + c]} and {@code v[vOff + c * dvp + e]}. Unused tile columns must be 0.
+     * Callers may pass {@code n = KEY_TILE} for a zero-padded partial tile when every row's {@code hi}
+     * excludes the padding.
      */
     public void visit(float[] kt, int ktOff, float[] v, int vOff, int j0, int n) {
         ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);

@@ -203,7 +203,8 @@ public final class SoftmaxKernel {
             int t0 = Math.max(from / KEY_TILE, tFrom);
             int t1 = Math.min((to - 1) / KEY_TILE + 1, tTo);
             for (int t = t0; t < t1; t++) {
-                st.visit(keys.kt, keys.ktOffset(b, g, t), keys.v, keys.vOffset(b, g, t), t * KEY_TILE, keys.tileKeys(b, t));
+                // A last, partial tile is zero-padded and past every row's range: visiting it whole keeps the vector path.
+                st.visit(keys.kt, keys.ktOffset(b, g, t), keys.v, keys.vOffset(b, g, t), t * KEY_TILE, KEY_TILE);
             }
             return rows;
         }
