@@ -51,21 +51,9 @@ public final class GatedAttention extends LinearFamilyOp {
     }
 
     /** Builder: {@code Attention.gated().scale(s).build()}. */
-    public static final class Builder extends OpBuilder<Builder> {
-        private boolean reverse;
-        private int[] cuSeqlens;
+    public static final class Builder extends LinearFamilyBuilder<Builder> {
 
         Builder() {
-        }
-
-        public Builder reverse(boolean reverse) {
-            this.reverse = reverse;
-            return this;
-        }
-
-        public Builder cuSeqlens(int... offsets) {
-            this.cuSeqlens = checkCuSeqlens(offsets);
-            return this;
         }
 
         @Override

@@ -71,11 +71,9 @@ public final class LinearAttention extends LinearFamilyOp {
     }
 
     /** Builder: {@code Attention.linear().normalize(false).scale(s).build()}. */
-    public static final class Builder extends OpBuilder<Builder> {
+    public static final class Builder extends LinearFamilyBuilder<Builder> {
         private boolean normalize;
         private float[] decay;
-        private boolean reverse;
-        private int[] cuSeqlens;
 
         Builder() {
         }
@@ -93,18 +91,6 @@ public final class LinearAttention extends LinearFamilyOp {
                 Checks.check(Float.isFinite(logDecayPerHead[i]), "decay[" + i + "]", "a finite log decay", logDecayPerHead[i]);
             }
             this.decay = logDecayPerHead.length == 0 ? null : logDecayPerHead.clone();
-            return this;
-        }
-
-        /** Process tokens last to first; default false. */
-        public Builder reverse(boolean reverse) {
-            this.reverse = reverse;
-            return this;
-        }
-
-        /** Variable-length batch: offsets {@code [0, t1, ..., T]}; the state resets at each boundary. */
-        public Builder cuSeqlens(int... offsets) {
-            this.cuSeqlens = checkCuSeqlens(offsets);
             return this;
         }
 

@@ -279,20 +279,9 @@ public final class Tensor {
             System.arraycopy(heap, (int) offset, out, 0, out.length);
             return out;
         }
-        int rank = shape.length;
-        long[] idx = new long[rank];
-        long p = offset;
+        long[] positions = storageIndices();
         for (int i = 0; i < out.length; i++) {
-            out[i] = storage.getFloat(p);
-            for (int d = rank - 1; d >= 0; d--) {
-                idx[d]++;
-                p += strides[d];
-                if (idx[d] < shape[d]) {
-                    break;
-                }
-                p -= idx[d] * strides[d];
-                idx[d] = 0;
-            }
+            out[i] = storage.getFloat(positions[i]);
         }
         return out;
     }
@@ -316,11 +305,20 @@ public final class Tensor {
         if (values.length != numel()) {
             throw Checks.mismatch("values", "length " + numel(), "length " + values.length);
         }
+        long[] positions = storageIndices();
+        for (int i = 0; i < values.length; i++) {
+            storage.setFloat(positions[i], values[i]);
+        }
+    }
+
+    /** Storage index of every element in row-major logical order (the one strided walk of this class). */
+    private long[] storageIndices() {
         int rank = shape.length;
+        long[] out = new long[Math.toIntExact(numel())];
         long[] idx = new long[rank];
         long p = offset;
-        for (int i = 0; i < values.length; i++) {
-            storage.setFloat(p, values[i]);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = p;
             for (int d = rank - 1; d >= 0; d--) {
                 idx[d]++;
                 p += strides[d];
@@ -331,6 +329,7 @@ public final class Tensor {
                 idx[d] = 0;
             }
         }
+        return out;
     }
 
     // ---------------------------------------------------------------- views and copies
