@@ -1,5 +1,7 @@
 package org.attention4j.reference;
 
+import org.attention4j.reference.neighborhood.NeighborhoodReference;
+import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.reference.gated.GatedReference;
 import org.attention4j.reference.linear.LinearReference;
 import org.attention4j.reference.locallinear.LocalLinearReference;
@@ -20,6 +22,11 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public Support supports(AttentionCall call) {
         switch (call.family()) {
+            case SOFTMAX:
+            case SLIDING_WINDOW:
+                return SoftmaxReference.supports(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.supports(call);
             case LINEAR:
             case GATED:
             case LOCAL_LINEAR:
@@ -32,6 +39,11 @@ public final class ReferenceBackend implements AttentionBackend {
     @Override
     public AttentionResult forward(AttentionCall call) {
         switch (call.family()) {
+            case SOFTMAX:
+            case SLIDING_WINDOW:
+                return SoftmaxReference.forward(call);
+            case NEIGHBORHOOD:
+                return NeighborhoodReference.forward(call);
             case LINEAR:
                 return LinearReference.forward(call);
             case GATED:

@@ -1,0 +1,52 @@
+package org.attention4j.cpu.gated;
+
+import org.attention4j.GatedAttention;
+import org.attention4j.Tensor;
+import org.attention4j.cpu.CpuThreads;
+import org.attention4j.cpu.TensorReader;
+import org.attention4j.cpu.linear.ChunkedRecurrence;
+import org.attention4j.cpu.vectorization.TileOps;
+import org.attention4j.spi.AttentionCall;
+import org.attention4j.spi.AttentionResult;
+import org.attention4j.spi.Support;
+
+/**
+ * GLA with per-key-dimension gates {@code g [B, T, H, Dk]} and simple GLA with scalar gates
+ * {@code g [B, T, H]} (spec 4): the chunked core of the linear family with GLA's secondary chunking.
+ */
+public final class GatedKernel {
+    private GatedKernel() {
+    }
+
+    public static Support supports(AttentionCall call) {
+        if (!(call.op() instanceof GatedAttention)) {
+            return Support.no("not a GatedAttention operator");
+        }
+        Tensor g = call.gate();
+        if (g == null) {
+            return Support.no("no gate tensor");
+        }
+        // The chunk form keeps every gate factor an exponent <= 0; positive log gates grow the state.
+        TensorReader r = new TensorReader(g);
+        long[] shape = g.shape();
+        long[] idx = new long[shape.length];
+        for (long i = 0, n = g.numel(); i < n; i++) {
+            long pos = r.offset();
+            for (int d = 0; d < shape.length; d++) pos += idx[d] * r.stride(d);
+            if (r.get(pos) > 0) {
+                return Support.no("positive log gates (a growing state)");
+            }
+            for (int d = shape.length - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
+        }
+        return Support.yes();
+    }
+
+    public static AttentionResult forward(AttentionCall call, TileOps ops, CpuThreads threads) {
+        GatedAttention op = (GatedAttention) call.op();
+        ChunkedRecurrence.Spec spec = new ChunkedRecurrence.Spec(call.q(), call.k(), call.v(), op.scale(call.headDim()))
+                .gate(call.gate())
+                .initialState(call.initialState())
+                .order(op.reverse(), op.cuSeqlens());
+        return ChunkedRecurrence.forward(spec, ops, threads);
+    }
+}

@@ -1,0 +1,270 @@
+package org.attention4j.cpu.neighborhood;
+
+import static org.attention4j.cpu.softmax.OnlineSoftmax.KEY_TILE;
+
+import java.util.Arrays;
+import org.attention4j.NeighborhoodAttention;
+import org.attention4j.Tensor;
+import org.attention4j.cpu.CpuThreads;
+import org.attention4j.cpu.TensorReader;
+import org.attention4j.cpu.TensorWriter;
+import org.attention4j.cpu.softmax.OnlineSoftmax;
+import org.attention4j.cpu.vectorization.TileOps;
+import org.attention4j.neighborhood.NeighborhoodRule;
+import org.attention4j.spi.AttentionCall;
+import org.attention4j.spi.AttentionResult;
+import org.attention4j.spi.Support;
+
+/**
+ * Fused neighborhood attention in 1-D, 2-D and 3-D (spec 5.8). Each dilation group is an independent grid
+ * with dilation 1 ({@link NeighborhoodRule} in group coordinates). A work item is a box-shaped tile of
+ * queries of one group, (batch, head); it gathers only the union box of its queries' windows into packed
+ * key tiles and runs the online softmax over them with each row's exact box mask.
+ *
+ * <p>Axes are handled as three, leading missing axes having extent 1, so one loop nest serves every rank.
+ */
+public final class NeighborhoodKernel {
+    /** Query tile extents per rank (about 64 rows). */
+    private static final int[][] QUERY_TILE = {{1, 1, 64}, {1, 8, 8}, {4, 4, 4}};
+
+    private NeighborhoodKernel() {
+    }
+
+    public static Support supports(AttentionCall call) {
+        if (!(call.op() instanceof NeighborhoodAttention)) {
+            return Support.no("not a NeighborhoodAttention operator");
+        }
+        int n = call.spatialRank();
+        if (n < 1 || n > 3) {
+            return Support.no("neighborhood attention takes 1 to 3 spatial axes, got " + n);
+        }
+        return Support.yes();
+    }
+
+    /** Per-call geometry, padded to three axes. */
+    private static final class Geometry {
+        final int rank;
+        final int[] ext = {1, 1, 1}, kernel = {1, 1, 1}, stride = {1, 1, 1}, dil = {1, 1, 1};
+        final boolean[] causal = new boolean[3];
+        final int groups;
+
+        Geometry(NeighborhoodAttention op, Tensor q) {
+            rank = q.rank() - 3;
+            int[] k = op.kernel(rank), s = op.stride(rank), d = op.dilation(rank);
+            boolean[] c = op.causal(rank);
+            for (int a = 0; a < rank; a++) {
+                int ax = 3 - rank + a;
+                ext[ax] = q.dim(1 + a);
+                kernel[ax] = k[a];
+                stride[ax] = s[a];
+                dil[ax] = d[a];
+                causal[ax] = c[a];
+            }
+            groups = dil[0] * dil[1] * dil[2];
+        }
+
+        /** Group combination {@code gc} as per-axis group indices. */
+        int[] group(int gc) {
+            return new int[] {gc / (dil[1] * dil[2]), (gc / dil[2]) % dil[1], gc % dil[2]};
+        }
+
+        int groupLength(int ax, int g) {
+            return NeighborhoodRule.groupLength(ext[ax], dil[ax], g);
+        }
+
+        int windowStart(int ax, int ig, int n) {
+            return n == 1 && kernel[ax] == 1 ? 0 : NeighborhoodRule.groupStart(ig, n, kernel[ax], stride[ax], causal[ax]);
+        }
+
+        int windowEnd(int ax, int ig, int n) {
+            return n == 1 && kernel[ax] == 1 ? 1 : NeighborhoodRule.groupEnd(ig, n, kernel[ax], stride[ax], causal[ax]);
+        }
+
+        /** Flat token index of original coordinates. */
+        int token(int x0, int x1, int x2) {
+            return (x0 * ext[1] + x1) * ext[2] + x2;
+        }
+    }
+
+    public static AttentionResult forward(AttentionCall call, TileOps ops, CpuThreads threads) {
+        NeighborhoodAttention op = (NeighborhoodAttention) call.op();
+        Tensor q = call.q();
+        Geometry geo = new Geometry(op, q);
+        int batch = call.batch(), heads = call.heads(), d = call.headDim(), dv = call.valueDim();
+        int group = heads / call.kvHeads();
+        int dvp = (dv + ops.lanes() - 1) / ops.lanes() * ops.lanes();
+        int tokens = call.queryTokens();
+        int[] te = QUERY_TILE[geo.rank - 1];
+        // Work list: (group combination, tile) pairs; the tile grid depends on the group's lengths.
+        int[] tileStart = new int[geo.groups + 1];
+        for (int gc = 0; gc < geo.groups; gc++) {
+            int[] g = geo.group(gc);
+            int t = 1;
+            for (int ax = 0; ax < 3; ax++) t *= ceilDiv(geo.groupLength(ax, g[ax]), te[ax]);
+            tileStart[gc + 1] = tileStart[gc] + t;
+        }
+        int perHead = tileStart[geo.groups];
+        TensorReader qr = new TensorReader(q), kr = new TensorReader(call.k()), vr = new TensorReader(call.v());
+        TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
+        float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
+        float qScale = (float) (op.scale(d) / Math.log(2));
+        threads.forEach(batch * heads * perHead, () -> new Work(ops, d, dvp), (item, w) -> {
+            int b = item / (heads * perHead), h = (item / perHead) % heads, rest = item % perHead;
+            int gc = 0;
+            while (tileStart[gc + 1] <= rest) gc++;
+            int[] g = geo.group(gc);
+            int tile = rest - tileStart[gc];
+            int[] n = {geo.groupLength(0, g[0]), geo.groupLength(1, g[1]), geo.groupLength(2, g[2])};
+            int[] tilesPerAxis = {ceilDiv(n[0], te[0]), ceilDiv(n[1], te[1]), ceilDiv(n[2], te[2])};
+            int[] t0 = {tile / (tilesPerAxis[1] * tilesPerAxis[2]) * te[0], (tile / tilesPerAxis[2]) % tilesPerAxis[1] * te[1],
+                    tile % tilesPerAxis[2] * te[2]};
+            runTile(geo, w, qr, kr, vr, qScale, b, h, h / group, g, n, t0, te, d, dv, dvp, heads, tokens, out, lse);
+        });
+        Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
+        return new AttentionResult(out.tensor(), lseT, null, null);
+    }
+
+    private static long[] outShape(Tensor q, int dv) {
+        long[] s = q.shape();
+        s[s.length - 1] = dv;
+        return s;
+    }
+
+    private static long[] lseShape(Tensor q) {
+        long[] s = q.shape();
+        long[] l = new long[s.length - 1];
+        l[0] = s[0];
+        l[1] = s[s.length - 2];
+        System.arraycopy(s, 1, l, 2, s.length - 3);
+        return l;
+    }
+
+    /** Per-worker buffers; the packed key box grows on demand. */
+    private static final class Work {
+        final OnlineSoftmax st;
+        final int[][] ws = new int[3][64], we = new int[3][64];
+        final int[] rowToken = new int[64];
+        final int[] visible = new int[64];
+        final float[] mask = new float[64 * KEY_TILE];
+        float[] kt = new float[0], v = new float[0];
+        final int d, dvp;
+
+        Work(TileOps ops, int d, int dvp) {
+            this.st = new OnlineSoftmax(ops, 64, d, dvp);
+            this.d = d;
+            this.dvp = dvp;
+        }
+
+        void ensureTiles(int tiles) {
+            if (kt.length < tiles * d * KEY_TILE) {
+                kt = new float[tiles * d * KEY_TILE];
+                v = new float[tiles * KEY_TILE * dvp];
+            }
+        }
+    }
+
+    private static void runTile(Geometry geo, Work w, TensorReader qr, TensorReader kr, TensorReader vr, float qScale,
+                                int b, int h, int kvh, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
+                                int heads, int tokens, TensorWriter out, float[] lse) {
+        OnlineSoftmax st = w.st;
+        int[] e = {Math.min(t0[0] + te[0], n[0]), Math.min(t0[1] + te[1], n[1]), Math.min(t0[2] + te[2], n[2])};
+        int[] bs = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
+        int[] be = {Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE};
+        int rows = 0;
+        for (int y0 = t0[0]; y0 < e[0]; y0++) {
+            for (int y1 = t0[1]; y1 < e[1]; y1++) {
+                for (int y2 = t0[2]; y2 < e[2]; y2++) {
+                    int[] y = {y0, y1, y2};
+                    for (int ax = 0; ax < 3; ax++) {
+                        int s = geo.windowStart(ax, y[ax], n[ax]), en = geo.windowEnd(ax, y[ax], n[ax]);
+                        w.ws[ax][rows] = s;
+                        w.we[ax][rows] = en;
+                        bs[ax] = Math.min(bs[ax], s);
+                        be[ax] = Math.max(be[ax], en);
+                    }
+                    int tok = geo.token(y0 * geo.dil[0] + g[0], y1 * geo.dil[1] + g[1], y2 * geo.dil[2] + g[2]);
+                    w.rowToken[rows] = tok;
+                    qr.read(tokenPos(qr, geo, b, tok, h), qr.stride(-1), d, st.q, rows * d, 1, qScale);
+                    rows++;
+                }
+            }
+        }
+        int[] wb = {be[0] - bs[0], be[1] - bs[1], be[2] - bs[2]};
+        int boxKeys = wb[0] * wb[1] * wb[2];
+        int tiles = ceilDiv(boxKeys, KEY_TILE);
+        w.ensureTiles(tiles);
+        Arrays.fill(w.kt, 0, tiles * d * KEY_TILE, 0f);
+        Arrays.fill(w.v, 0, tiles * KEY_TILE * dvp, 0f);
+        // Gather the key box, last axis fastest, into K^T and V tiles.
+        int c = 0;
+        for (int x0 = bs[0]; x0 < be[0]; x0++) {
+            for (int x1 = bs[1]; x1 < be[1]; x1++) {
+                for (int x2 = bs[2]; x2 < be[2]; x2++, c++) {
+                    int tok = geo.token(x0 * geo.dil[0] + g[0], x1 * geo.dil[1] + g[1], x2 * geo.dil[2] + g[2]);
+                    int tile = c / KEY_TILE, col = c % KEY_TILE;
+                    kr.read(tokenPos(kr, geo, b, tok, kvh), kr.stride(-1), d, w.kt, tile * d * KEY_TILE + col, KEY_TILE, 1f);
+                    vr.read(tokenPos(vr, geo, b, tok, kvh), vr.stride(-1), dv, w.v, (tile * KEY_TILE + col) * dvp, 1, 1f);
+                }
+            }
+        }
+        st.begin(rows, 0, 0, false);
+        for (int tile = 0; tile < tiles; tile++) {
+            int k0 = tile * KEY_TILE, kn = Math.min(KEY_TILE, boxKeys - k0);
+            buildMask(w, rows, bs, wb, k0, kn);
+            st.visitMasked(w.kt, tile * d * KEY_TILE, w.v, tile * KEY_TILE * dvp, kn, w.mask, w.visible);
+        }
+        for (int r = 0; r < rows; r++) {
+            int tok = w.rowToken[r];
+            out.write((((b * tokens) + tok) * heads + h) * dv, st.acc, r * dvp, dv, st.outputScale(r));
+            if (lse != null) {
+                lse[(b * heads + h) * tokens + tok] = st.lse(r);
+            }
+        }
+    }
+
+    /**
+     * Mask of key tile {@code [k0, k0+kn)} of the box (flattened, last axis fastest): per row, the runs of
+     * each box line inside the row's window are visible.
+     */
+    private static void buildMask(Work w, int rows, int[] bs, int[] wb, int k0, int kn) {
+        int lineLen = wb[2];
+        int firstLine = k0 / lineLen, lastLine = (k0 + kn - 1) / lineLen;
+        for (int r = 0; r < rows; r++) {
+            int row = r * KEY_TILE;
+            Arrays.fill(w.mask, row, row + KEY_TILE, Float.NEGATIVE_INFINITY);
+            int count = 0;
+            int a2 = w.ws[2][r] - bs[2], b2 = w.we[2][r] - bs[2];
+            for (int line = firstLine; line <= lastLine; line++) {
+                int x0 = line / wb[1] + bs[0], x1 = line % wb[1] + bs[1];
+                if (x0 < w.ws[0][r] || x0 >= w.we[0][r] || x1 < w.ws[1][r] || x1 >= w.we[1][r]) {
+                    continue;
+                }
+                int from = Math.max(line * lineLen + a2 - k0, 0);
+                int to = Math.min(line * lineLen + b2 - k0, kn);
+                if (from < to) {
+                    Arrays.fill(w.mask, row + from, row + to, 0f);
+                    count += to - from;
+                }
+            }
+            w.visible[r] = count;
+        }
+    }
+
+    /** Storage position of the head row of flat token {@code tok} in batch {@code b}. */
+    private static long tokenPos(TensorReader r, Geometry geo, int b, int tok, int h) {
+        long pos = r.offset() + b * r.stride(0) + h * r.stride(-2);
+        int rank = geo.rank;
+        int rest = tok;
+        for (int a = rank - 1; a >= 0; a--) {
+            int ax = 3 - rank + a;
+            int coord = rest % geo.ext[ax];
+            rest /= geo.ext[ax];
+            pos += coord * r.stride(1 + a);
+        }
+        return pos;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

@@ -1,0 +1,97 @@
+package org.attention4j.cpu.softmax;
+
+import static org.attention4j.cpu.softmax.OnlineSoftmax.KEY_TILE;
+
+import org.attention4j.Tensor;
+import org.attention4j.cpu.CpuThreads;
+import org.attention4j.cpu.TensorReader;
+
+/**
+ * Keys and values of every (batch, kv head) packed once into fp32 tiles of {@link OnlineSoftmax#KEY_TILE}
+ * keys: {@code K^T [D][KEY_TILE]} (so a query element broadcasts against a vector of keys) and
+ * {@code V [KEY_TILE][dvp]} (zero-padded to whole vectors). Every GQA head and every query tile reads the
+ * same packed copy. Batch {@code b} packs its valid keys {@code keyStart[b] .. keyEnd[b]-1}, re-indexed from 0.
+ */
+public final class KeyTiles {
+    public final float[] kt;
+    public final float[] v;
+    private final int d;
+    private final int dvp;
+    private final int[] tileBase;
+    private final int[] keys;
+
+    private KeyTiles(int d, int dvp, int[] tileBase, int[] keys, int totalTiles) {
+        this.d = d;
+        this.dvp = dvp;
+        this.tileBase = tileBase;
+        this.keys = keys;
+        this.kt = new float[Math.multiplyExact(totalTiles, d * KEY_TILE)];
+        this.v = new float[Math.multiplyExact(totalTiles, KEY_TILE * dvp)];
+    }
+
+    /** Elements the packed copy would take, for size checks before allocating. */
+    public static long packedElements(int batch, int kvHeads, int sk, int d, int dvp) {
+        long tiles = (long) batch * kvHeads * ((sk + KEY_TILE - 1) / KEY_TILE);
+        return tiles * KEY_TILE * Math.max(d, dvp);
+    }
+
+    /**
+     * Packs {@code k [B, Sk, Hkv, D]} and {@code v [B, Sk, Hkv, Dv]} over per-batch key ranges
+     * {@code [keyStart[b], keyEnd[b])} on {@code threads}.
+     */
+    public static KeyTiles pack(Tensor k, Tensor v, int[] keyStart, int[] keyEnd, int dvp, CpuThreads threads) {
+        int batch = k.dim(0), kvHeads = k.dim(2), d = k.dim(3), dv = v.dim(3);
+        int[] tileBase = new int[batch];
+        int[] keys = new int[batch];
+        int total = 0;
+        for (int b = 0; b < batch; b++) {
+            keys[b] = keyEnd[b] - keyStart[b];
+            tileBase[b] = total;
+            total += kvHeads * ((keys[b] + KEY_TILE - 1) / KEY_TILE);
+        }
+        KeyTiles t = new KeyTiles(d, dvp, tileBase, keys, total);
+        TensorReader kr = new TensorReader(k), vr = new TensorReader(v);
+        long ks0 = kr.stride(0), ks1 = kr.stride(1), ks2 = kr.stride(2), ks3 = kr.stride(3);
+        long vs0 = vr.stride(0), vs1 = vr.stride(1), vs2 = vr.stride(2), vs3 = vr.stride(3);
+        // One work item per (batch, kv head); tiles of one item are contiguous in the packed arrays.
+        threads.forEach(batch * kvHeads, () -> null, (item, unused) -> {
+            int b = item / kvHeads, g = item % kvHeads;
+            int n = keys[b];
+            int tiles = (n + KEY_TILE - 1) / KEY_TILE;
+            for (int tile = 0; tile < tiles; tile++) {
+                int ktBase = t.ktOffset(b, g, tile), vBase = t.vOffset(b, g, tile);
+                int cols = Math.min(KEY_TILE, n - tile * KEY_TILE);
+                for (int c = 0; c < cols; c++) {
+                    long j = keyStart[b] + (long) tile * KEY_TILE + c;
+                    kr.read(kr.offset() + b * ks0 + j * ks1 + g * ks2, ks3, d, t.kt, ktBase + c, KEY_TILE, 1f);
+                    vr.read(vr.offset() + b * vs0 + j * vs1 + g * vs2, vs3, dv, t.v, vBase + c * dvp, 1, 1f);
+                }
+            }
+        });
+        return t;
+    }
+
+    /** Valid keys of batch {@code b}. */
+    public int keys(int b) {
+        return keys[b];
+    }
+
+    private int tileIndex(int b, int g, int tile) {
+        return tileBase[b] + g * ((keys[b] + KEY_TILE - 1) / KEY_TILE) + tile;
+    }
+
+    /** Offset of tile {@code tile} of (batch {@code b}, kv head {@code g}) in {@link #kt}. */
+    public int ktOffset(int b, int g, int tile) {
+        return tileIndex(b, g, tile) * d * KEY_TILE;
+    }
+
+    /** Offset of that tile in {@link #v}. */
+    public int vOffset(int b, int g, int tile) {
+        return tileIndex(b, g, tile) * KEY_TILE * dvp;
+    }
+
+    /** Keys in tile {@code tile} of batch {@code b}. */
+    public int tileKeys(int b, int tile) {
+        return Math.min(KEY_TILE, keys[b] - tile * KEY_TILE);
+    }
+}

@@ -1,0 +1,197 @@
+package org.attention4j.cpu.softmax;
+
+import java.util.Arrays;
+import org.attention4j.cpu.vectorization.TileOps;
+
+/**
+ * The running state of FlashAttention's online softmax (spec 1.6) for one tile of query rows: scaled
+ * queries, running max {@code m}, sum {@code l} and unnormalized output {@code acc}, all fp32. Key tiles
+ * are visited one at a time as packed {@code K^T [D][KEY_TILE]} and {@code V [KEY_TILE][dvp]} blocks;
+ * the S x S score matrix never exists, only one {@code rows x KEY_TILE} block of it.
+ *
+ * <p>Scores are kept in log2 units ({@code log2 e} is folded into the query scale), so each logit costs
+ * one {@code exp2}. Each row sees only the keys {@code lo[r] <= j < hi[r]}; the rest of a tile gets weight 0.
+ * Used by the softmax, sliding-window, radial and neighborhood kernels.
+ */
+public final class OnlineSoftmax {
+    /** Keys per packed tile (a multiple of 4 vectors for every species up to 512 bits). */
+    public static final int KEY_TILE = 64;
+    static final double LN2 = Math.log(2);
+    static final double LOG2E = 1 / LN2;
+
+    private final TileOps ops;
+    private final int maxRows;
+    private final int d;
+    private final int dvp;
+    /** Queries {@code [maxRows][d]}, pre-multiplied by {@code scale * log2 e}. */
+    public final float[] q;
+    /** Unnormalized outputs {@code [maxRows][dvp]}. */
+    public final float[] acc;
+    /** Running max per row, log2 units. */
+    public final float[] m;
+    /** Running sum of weights per row. */
+    public final float[] l;
+    /** First visible key per row (in the caller's key coordinates). */
+    public final int[] lo;
+    /** One past the last visible key per row. */
+    public final int[] hi;
+    /** ALiBi: the aligned query position {@code i + Sk - Sq} per row (non-causal form). */
+    public final float[] aligned;
+    private final float[] s;
+    private final float[] alpha;
+    private int rows;
+    private float softcap2;
+    private float alibi2;
+    private boolean alibiCausal;
+
+    public OnlineSoftmax(TileOps ops, int maxRows, int d, int dvp) {
+        this.ops = ops;
+        this.maxRows = maxRows;
+        this.d = d;
+        this.dvp = dvp;
+        this.q = new float[maxRows * d];
+        this.acc = new float[maxRows * dvp];
+        this.m = new float[maxRows];
+        this.l = new float[maxRows];
+        this.lo = new int[maxRows];
+        this.hi = new int[maxRows];
+        this.aligned = new float[maxRows];
+        this.s = new float[maxRows * KEY_TILE];
+        this.alpha = new float[maxRows];
+    }
+
+    public int maxRows() {
+        return maxRows;
+    }
+
+    /** Padded value width of the accumulator rows. */
+    public int dvp() {
+        return dvp;
+    }
+
+    /**
+     * Starts a tile of {@code rows} queries (the caller fills {@link #q}, {@link #lo}, {@link #hi}).
+     * {@code softcap} and {@code alibiSlope} are in natural-log units (0 = off); with {@code alibiCausal}
+     * the bias is {@code +slope * j}, else {@code -slope * |aligned[r] - j|}.
+     */
+    public void begin(int rows, double softcap, double alibiSlope, boolean alibiCausal) {
+        this.rows = rows;
+        this.softcap2 = (float) (softcap * LOG2E);
+        this.alibi2 = (float) (alibiSlope * LOG2E);
+        this.alibiCausal = alibiCausal;
+        Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
+        Arrays.fill(l, 0, rows, 0f);
+        Arrays.fill(acc, 0, rows * dvp, 0f);
+    }
+
+    /** Key range {@code [from, to)} visible to at least one row; empty when {@code from >= to}. */
+    public int unionFrom() {
+        int f = Integer.MAX_VALUE;
+        for (int r = 0; r < rows; r++) {
+            if (lo[r] < hi[r]) f = Math.min(f, lo[r]);
+        }
+        return f;
+    }
+
+    public int unionTo() {
+        int t = Integer.MIN_VALUE;
+        for (int r = 0; r < rows; r++) {
+            if (lo[r] < hi[r]) t = Math.max(t, hi[r]);
+        }
+        return t;
+    }
+
+    /**
+     * Folds one key tile into the state: keys {@code j0 .. j0+n-1} ({@code n <= KEY_TILE}), packed
+     * {@code kt[ktOff + dd * KEY_TILE + c]} and {@code v[vOff + c * dvp + e]}. Unused tile columns must be 0.
+     */
+    public void visit(float[] kt, int ktOff, float[] v, int vOff, int j0, int n) {
+        Arrays.fill(s, 0, rows * KEY_TILE, 0f);
+        ops.matmulAdd(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        boolean rescale = false;
+        for (int r = 0; r < rows; r++) {
+            int row = r * KEY_TILE;
+            int a = Math.max(lo[r] - j0, 0);
+            int b = Math.min(hi[r] - j0, n);
+            if (a >= b) {
+                Arrays.fill(s, row, row + KEY_TILE, 0f);
+                alpha[r] = 1f;
+                continue;
+            }
+            int len = b - a;
+            if (softcap2 > 0) {
+                ops.softcap(s, row + a, len, softcap2);
+            }
+            if (alibi2 != 0) {
+                if (alibiCausal) {
+                    ops.addRamp(s, row + a, len, alibi2 * (j0 + a), alibi2);
+                } else {
+                    ops.subAbsDistance(s, row + a, len, aligned[r] - j0 - a, alibi2);
+                }
+            }
+            float mx = ops.max(s, row + a, len);
+            float mOld = m[r];
+            float mNew = Math.max(mOld, mx);
+            float al = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
+            float sum = ops.exp2Shifted(s, row + a, len, mNew);
+            if (a > 0) Arrays.fill(s, row, row + a, 0f);
+            if (b < KEY_TILE) Arrays.fill(s, row + b, row + KEY_TILE, 0f);
+            l[r] = l[r] * al + sum;
+            m[r] = mNew;
+            alpha[r] = al;
+            rescale |= al != 1f;
+        }
+        if (rescale) {
+            for (int r = 0; r < rows; r++) {
+                if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
+            }
+        }
+        ops.matmulAdd(rows, dvp, n, s, 0, KEY_TILE, v, vOff, dvp, acc, 0, dvp);
+    }
+
+    /**
+     * {@link #visit} with an arbitrary mask: {@code mask[r * KEY_TILE + c]} is 0 (visible) or {@code -inf};
+     * {@code visible[r]} counts the visible keys of row r in this tile (0 skips the row). Used where the keys
+     * a row sees are not one contiguous run of the tile (multi-dimensional neighborhoods).
+     */
+    public void visitMasked(float[] kt, int ktOff, float[] v, int vOff, int n, float[] mask, int[] visible) {
+        Arrays.fill(s, 0, rows * KEY_TILE, 0f);
+        ops.matmulAdd(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        boolean rescale = false;
+        for (int r = 0; r < rows; r++) {
+            int row = r * KEY_TILE;
+            alpha[r] = 1f;
+            if (visible[r] == 0) {
+                Arrays.fill(s, row, row + KEY_TILE, 0f);
+                continue;
+            }
+            ops.axpy(1f, mask, row, s, row, n);
+            float mx = ops.max(s, row, n);
+            float mOld = m[r];
+            float mNew = Math.max(mOld, mx);
+            float al = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
+            float sum = ops.exp2Shifted(s, row, n, mNew);
+            if (n < KEY_TILE) Arrays.fill(s, row + n, row + KEY_TILE, 0f);
+            l[r] = l[r] * al + sum;
+            m[r] = mNew;
+            alpha[r] = al;
+            rescale |= al != 1f;
+        }
+        if (rescale) {
+            for (int r = 0; r < rows; r++) {
+                if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
+            }
+        }
+        ops.matmulAdd(rows, dvp, n, s, 0, KEY_TILE, v, vOff, dvp, acc, 0, dvp);
+    }
+
+    /** {@code 1 / l} for row {@code r}, or 0 for a row that saw no key (its output is 0). */
+    public float outputScale(int r) {
+        return l[r] > 0 ? 1f / l[r] : 0f;
+    }
+
+    /** Natural-log LSE of row {@code r}; {@code +inf} for a row that saw no key (spec 1.3). */
+    public float lse(int r) {
+        return l[r] > 0 ? (float) (m[r] * LN2 + Math.log(l[r])) : Float.POSITIVE_INFINITY;
+    }
+}

@@ -1,0 +1,116 @@
+package org.attention4j.cpu.vectorization;
+
+/** Plain Java loops, used when the Vector API is absent or disabled. */
+final class ScalarTileOps implements TileOps {
+    private static final double LN2 = Math.log(2);
+
+    @Override
+    public String description() {
+        return "scalar fp32 loops";
+    }
+
+    @Override
+    public int lanes() {
+        return 1;
+    }
+
+    @Override
+    public void matmulAdd(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc) {
+        // i-p-j order keeps the innermost loop unit-stride on B and C (C2 auto-vectorizes it where it can).
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * ldc;
+            int ai = aOff + i * lda;
+            for (int p = 0; p < k; p++) {
+                float av = a[ai + p];
+                if (av == 0f) {
+                    continue;
+                }
+                int bp = bOff + p * ldb;
+                for (int j = 0; j < n; j++) {
+                    c[ci + j] += av * b[bp + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public float exp2Shifted(float[] x, int off, int n, float shift) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp((x[off + i] - shift) * LN2);
+            x[off + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    @Override
+    public void softcap(float[] x, int off, int n, float cap) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) (cap * Math.tanh(x[off + i] / cap));
+        }
+    }
+
+    @Override
+    public void addRamp(float[] x, int off, int n, float base, float step) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] += base + step * i;
+        }
+    }
+
+    @Override
+    public void subAbsDistance(float[] x, int off, int n, float center, float slope) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] -= slope * Math.abs(i - center);
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    @Override
+    public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (float) (x[xOff + i] * Math.exp((p[pOff + i] - m[mOff + i]) * LN2));
+        }
+    }
+
+    @Override
+    public float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i] * (float) Math.exp((p[pOff + i] - m[mOff + i]) * LN2);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,60 @@
+package org.attention4j.cpu.vectorization;
+
+/**
+ * The inner loops every CPU kernel is built from, on fp32 arrays. One implementation per provider: plain
+ * Java loops ({@link ScalarTileOps}) or Vector API kernels (loaded only when the incubator module is
+ * usable). Implementations are stateless and thread-safe.
+ *
+ * <p>Scores handled by {@link #exp2Shifted} are in log2 units: callers fold {@code log2 e} into the
+ * softmax scale so that one {@code exp2} per logit remains (spec 1.6).
+ */
+public interface TileOps {
+    /** Short description for logs, e.g. {@code "Vector API, 16 x fp32 lanes"}. */
+    String description();
+
+    /**
+     * Float lanes per vector register. Callers pad the unit-stride extent of packed tiles to a multiple
+     * of it so the vector loops need no tails.
+     */
+    int lanes();
+
+    /**
+     * {@code C[m x n] += A[m x k] B[k x n]}, all row-major with leading dimensions {@code lda, ldb, ldc}
+     * (register-blocked: a broadcast element of A times vectors of a B row).
+     */
+    void matmulAdd(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                   float[] c, int cOff, int ldc);
+
+    /** {@code max(x[off .. off+n))}, {@code -inf} when every element is {@code -inf} or n is 0. */
+    float max(float[] x, int off, int n);
+
+    /**
+     * In place {@code x[i] = 2^(x[i] - shift)}, with an exact 0 for {@code x[i] = -inf}; returns the sum.
+     * {@code shift} is finite and {@code >=} every element.
+     */
+    float exp2Shifted(float[] x, int off, int n, float shift);
+
+    /** In place {@code x[i] *= s}. */
+    void scale(float[] x, int off, int n, float s);
+
+    /** In place {@code x[i] = cap * tanh(x[i] / cap)} (softcap, spec 1.1). */
+    void softcap(float[] x, int off, int n, float cap);
+
+    /** In place {@code x[i] += base + step * i} (causal ALiBi: a bias linear in the key index). */
+    void addRamp(float[] x, int off, int n, float base, float step);
+
+    /** In place {@code x[i] -= slope * |i - center|} (non-causal ALiBi). */
+    void subAbsDistance(float[] x, int off, int n, float center, float slope);
+
+    /** In place {@code y[i] += a * x[i]}. */
+    void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code sum x[i] y[i]}. */
+    float dot(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code out[i] = x[i] * 2^(p[i] - m[i])} (gate factors; {@code p[i] - m[i] <= 127}). */
+    void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n);
+
+    /** {@code sum x[i] y[i] 2^(p[i] - m[i])} (GLA's within-sub-chunk scores, spec 4.5). */
+    float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n);
+}

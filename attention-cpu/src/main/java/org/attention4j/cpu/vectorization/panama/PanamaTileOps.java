@@ -1,0 +1,307 @@
+package org.attention4j.cpu.vectorization.panama;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.attention4j.cpu.vectorization.TileOps;
+
+/** Vector API inner loops (AVX-512: 16 fp32 lanes). Tails beyond whole vectors run as scalar loops. */
+final class PanamaTileOps implements TileOps {
+    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SP.length();
+    private static final float[] IOTA = new float[L];
+    private static final float LOG2E = (float) (1 / Math.log(2));
+
+    static {
+        for (int i = 0; i < L; i++) {
+            IOTA[i] = i;
+        }
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, " + L + " x fp32 lanes";
+    }
+
+    @Override
+    public int lanes() {
+        return L;
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    @Override
+    public void matmulAdd(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc) {
+        int j = 0;
+        for (; j + 4 * L <= n; j += 4 * L) {
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                block4x4(k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+            }
+            for (; i < m; i++) {
+                block1x4(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
+            }
+        }
+        for (; j + L <= n; j += L) {
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                block4x1(k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+            }
+            for (; i < m; i++) {
+                block1x1(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
+            }
+        }
+        if (j < n) {
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * ldc;
+                int ai = aOff + i * lda;
+                for (int p = 0; p < k; p++) {
+                    float av = a[ai + p];
+                    int bp = bOff + p * ldb;
+                    for (int jj = j; jj < n; jj++) {
+                        c[ci + jj] += av * b[bp + jj];
+                    }
+                }
+            }
+        }
+    }
+
+    /** 4 rows of A times 4 vectors of B: 16 accumulators stay in registers over the k loop. */
+    private static void block4x4(int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector x00 = FloatVector.fromArray(SP, c, c0), x01 = FloatVector.fromArray(SP, c, c0 + L);
+        FloatVector x02 = FloatVector.fromArray(SP, c, c0 + 2 * L), x03 = FloatVector.fromArray(SP, c, c0 + 3 * L);
+        FloatVector x10 = FloatVector.fromArray(SP, c, c1), x11 = FloatVector.fromArray(SP, c, c1 + L);
+        FloatVector x12 = FloatVector.fromArray(SP, c, c1 + 2 * L), x13 = FloatVector.fromArray(SP, c, c1 + 3 * L);
+        FloatVector x20 = FloatVector.fromArray(SP, c, c2), x21 = FloatVector.fromArray(SP, c, c2 + L);
+        FloatVector x22 = FloatVector.fromArray(SP, c, c2 + 2 * L), x23 = FloatVector.fromArray(SP, c, c2 + 3 * L);
+        FloatVector x30 = FloatVector.fromArray(SP, c, c3), x31 = FloatVector.fromArray(SP, c, c3 + L);
+        FloatVector x32 = FloatVector.fromArray(SP, c, c3 + 2 * L), x33 = FloatVector.fromArray(SP, c, c3 + 3 * L);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SP, b, bp);
+            FloatVector b1 = FloatVector.fromArray(SP, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(SP, b, bp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SP, b, bp + 3 * L);
+            FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01); x02 = av.fma(b2, x02); x03 = av.fma(b3, x03);
+            av = FloatVector.broadcast(SP, a[a1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11); x12 = av.fma(b2, x12); x13 = av.fma(b3, x13);
+            av = FloatVector.broadcast(SP, a[a2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21); x22 = av.fma(b2, x22); x23 = av.fma(b3, x23);
+            av = FloatVector.broadcast(SP, a[a3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31); x32 = av.fma(b2, x32); x33 = av.fma(b3, x33);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
+    }
+
+    private static void block1x4(int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
+        FloatVector x0 = FloatVector.fromArray(SP, c, c0), x1 = FloatVector.fromArray(SP, c, c0 + L);
+        FloatVector x2 = FloatVector.fromArray(SP, c, c0 + 2 * L), x3 = FloatVector.fromArray(SP, c, c0 + 3 * L);
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
+            x0 = av.fma(FloatVector.fromArray(SP, b, bp), x0);
+            x1 = av.fma(FloatVector.fromArray(SP, b, bp + L), x1);
+            x2 = av.fma(FloatVector.fromArray(SP, b, bp + 2 * L), x2);
+            x3 = av.fma(FloatVector.fromArray(SP, b, bp + 3 * L), x3);
+        }
+        x0.intoArray(c, c0); x1.intoArray(c, c0 + L); x2.intoArray(c, c0 + 2 * L); x3.intoArray(c, c0 + 3 * L);
+    }
+
+    private static void block4x1(int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        FloatVector x0 = FloatVector.fromArray(SP, c, c0), x1 = FloatVector.fromArray(SP, c, c1);
+        FloatVector x2 = FloatVector.fromArray(SP, c, c2), x3 = FloatVector.fromArray(SP, c, c3);
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector bv = FloatVector.fromArray(SP, b, bp);
+            x0 = FloatVector.broadcast(SP, a[a0 + p]).fma(bv, x0);
+            x1 = FloatVector.broadcast(SP, a[a1 + p]).fma(bv, x1);
+            x2 = FloatVector.broadcast(SP, a[a2 + p]).fma(bv, x2);
+            x3 = FloatVector.broadcast(SP, a[a3 + p]).fma(bv, x3);
+        }
+        x0.intoArray(c, c0); x1.intoArray(c, c1); x2.intoArray(c, c2); x3.intoArray(c, c3);
+    }
+
+    private static void block1x1(int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
+        FloatVector x0 = FloatVector.fromArray(SP, c, c0);
+        for (int p = 0; p < k; p++, bp += ldb) {
+            x0 = FloatVector.broadcast(SP, a[a0 + p]).fma(FloatVector.fromArray(SP, b, bp), x0);
+        }
+        x0.intoArray(c, c0);
+    }
+
+    // ------------------------------------------------------------------ row operations
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= L) {
+            FloatVector acc = FloatVector.fromArray(SP, x, off);
+            for (i = L; i + L <= n; i += L) {
+                acc = acc.max(FloatVector.fromArray(SP, x, off + i));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public float exp2Shifted(float[] x, int off, int n, float shift) {
+        int i = 0;
+        FloatVector sum = FloatVector.zero(SP);
+        FloatVector sh = FloatVector.broadcast(SP, shift);
+        for (; i + L <= n; i += L) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, x, off + i).sub(sh));
+            e.intoArray(x, off + i);
+            sum = sum.add(e);
+        }
+        float s = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp((x[off + i] - shift) * Math.log(2));
+            x[off + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /**
+     * {@code 2^x} for {@code x <= 0} (and -inf): round-to-nearest split {@code x = n + f}, a degree-6
+     * polynomial for {@code 2^f} on [-1/2, 1/2] (relative error about 2e-7), {@code n} added to the exponent
+     * bits. Results below 2^-125 flush to an exact 0, so masked logits ({@code -inf}) weigh nothing.
+     */
+    static FloatVector exp2NonPositive(FloatVector x) {
+        VectorMask<Float> tiny = x.lt(-125f);
+        FloatVector xc = x.max(-125f);
+        // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits.
+        FloatVector t = xc.add(12582912f);
+        FloatVector nf = t.sub(12582912f);
+        FloatVector f = xc.sub(nf);
+        FloatVector p = f.fma(FloatVector.broadcast(SP, 1.5403530393381609e-4f), FloatVector.broadcast(SP, 1.3333558146428443e-3f));
+        p = p.fma(f, FloatVector.broadcast(SP, 9.618129107628477e-3f));
+        p = p.fma(f, FloatVector.broadcast(SP, 5.550410866482158e-2f));
+        p = p.fma(f, FloatVector.broadcast(SP, 0.2402265069591007f));
+        p = p.fma(f, FloatVector.broadcast(SP, 0.6931471805599453f));
+        p = p.fma(f, FloatVector.broadcast(SP, 1f));
+        IntVector ni = t.reinterpretAsInts().sub(0x4B400000);
+        IntVector bits = p.reinterpretAsInts().add(ni.lanewise(VectorOperators.LSHL, 23));
+        return bits.reinterpretAsFloats().blend(0f, tiny);
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(SP, x, off + i).mul(s).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    @Override
+    public void softcap(float[] x, int off, int n, float cap) {
+        int i = 0;
+        float inv = 1f / cap;
+        for (; i + L <= n; i += L) {
+            FloatVector y = FloatVector.fromArray(SP, x, off + i).mul(inv);
+            // tanh|y| = (1 - e) / (1 + e) with e = exp(-2|y|) in (0, 1]: no overflow for any y.
+            FloatVector e = exp2NonPositive(y.abs().mul(-2f * LOG2E));
+            FloatVector t = FloatVector.broadcast(SP, 1f).sub(e).div(e.add(1f));
+            FloatVector signed = t.blend(t.neg(), y.lt(0f));
+            signed.mul(cap).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] = (float) (cap * Math.tanh(x[off + i] / cap));
+        }
+    }
+
+    @Override
+    public void addRamp(float[] x, int off, int n, float base, float step) {
+        int i = 0;
+        FloatVector iota = FloatVector.fromArray(SP, IOTA, 0);
+        for (; i + L <= n; i += L) {
+            FloatVector r = iota.add((float) i).mul(step).add(base);
+            FloatVector.fromArray(SP, x, off + i).add(r).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] += base + step * i;
+        }
+    }
+
+    @Override
+    public void subAbsDistance(float[] x, int off, int n, float center, float slope) {
+        int i = 0;
+        FloatVector iota = FloatVector.fromArray(SP, IOTA, 0);
+        for (; i + L <= n; i += L) {
+            FloatVector d = iota.add(i - center).abs();
+            FloatVector.fromArray(SP, x, off + i).sub(d.mul(slope)).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] -= slope * Math.abs(i - center);
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(SP, a);
+        for (; i + L <= n; i += L) {
+            av.fma(FloatVector.fromArray(SP, x, xOff + i), FloatVector.fromArray(SP, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * x[xOff + i];
+        }
+    }
+
+    @Override
+    public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(SP);
+        for (; i + L <= n; i += L) {
+            acc = FloatVector.fromArray(SP, x, xOff + i).fma(FloatVector.fromArray(SP, y, yOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pOff + i).sub(FloatVector.fromArray(SP, m, mOff + i)));
+            FloatVector.fromArray(SP, x, xOff + i).mul(e).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (float) (x[xOff + i] * Math.exp((p[pOff + i] - m[mOff + i]) * Math.log(2)));
+        }
+    }
+
+    @Override
+    public float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(SP);
+        for (; i + L <= n; i += L) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pOff + i).sub(FloatVector.fromArray(SP, m, mOff + i)));
+            acc = FloatVector.fromArray(SP, x, xOff + i).mul(FloatVector.fromArray(SP, y, yOff + i)).fma(e, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i] * (float) Math.exp((p[pOff + i] - m[mOff + i]) * Math.log(2));
+        }
+        return s;
+    }
+}
