@@ -2,7 +2,9 @@ package org.attention4j.cpu;
 
 import org.attention4j.cpu.gated.GatedKernel;
 import org.attention4j.cpu.linear.LinearKernel;
+import org.attention4j.cpu.locallinear.LocalLinearKernel;
 import org.attention4j.cpu.neighborhood.NeighborhoodKernel;
+import org.attention4j.cpu.radial.RadialKernel;
 import org.attention4j.cpu.softmax.SoftmaxKernel;
 import org.attention4j.cpu.vectorization.TileOps;
 import org.attention4j.cpu.vectorization.VectorizationProvider;
@@ -66,6 +68,10 @@ public final class CpuBackend implements AttentionBackend {
                 return GatedKernel.supports(call);
             case NEIGHBORHOOD:
                 return NeighborhoodKernel.supports(call);
+            case RADIAL:
+                return RadialKernel.supports(call, ops);
+            case LOCAL_LINEAR:
+                return LocalLinearKernel.supports(call, ops);
             default:
                 return Support.no("the cpu backend has no " + call.family() + " kernel");
         }
@@ -83,6 +89,10 @@ public final class CpuBackend implements AttentionBackend {
                 return GatedKernel.forward(call, ops, threads);
             case NEIGHBORHOOD:
                 return NeighborhoodKernel.forward(call, ops, threads);
+            case RADIAL:
+                return RadialKernel.forward(call, ops, threads);
+            case LOCAL_LINEAR:
+                return LocalLinearKernel.forward(call, ops, threads);
             default:
                 throw new UnsupportedOperationException("the cpu backend has no " + call.family() + " kernel");
         }

@@ -1,10 +1,11 @@
 package org.attention4j.reference;
 
-import org.attention4j.reference.neighborhood.NeighborhoodReference;
-import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.reference.gated.GatedReference;
 import org.attention4j.reference.linear.LinearReference;
 import org.attention4j.reference.locallinear.LocalLinearReference;
+import org.attention4j.reference.neighborhood.NeighborhoodReference;
+import org.attention4j.reference.radial.RadialReference;
+import org.attention4j.reference.softmax.SoftmaxReference;
 import org.attention4j.spi.AttentionBackend;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
@@ -27,12 +28,14 @@ public final class ReferenceBackend implements AttentionBackend {
                 return SoftmaxReference.supports(call);
             case NEIGHBORHOOD:
                 return NeighborhoodReference.supports(call);
+            case RADIAL:
+                return RadialReference.supports(call);
             case LINEAR:
             case GATED:
             case LOCAL_LINEAR:
                 return Support.yes();
             default:
-                return Support.no("the reference for " + call.family() + " is not implemented yet");
+                return Support.no("the reference has no " + call.family() + " operator");
         }
     }
 
@@ -44,6 +47,8 @@ public final class ReferenceBackend implements AttentionBackend {
                 return SoftmaxReference.forward(call);
             case NEIGHBORHOOD:
                 return NeighborhoodReference.forward(call);
+            case RADIAL:
+                return RadialReference.forward(call);
             case LINEAR:
                 return LinearReference.forward(call);
             case GATED:
@@ -51,7 +56,7 @@ public final class ReferenceBackend implements AttentionBackend {
             case LOCAL_LINEAR:
                 return LocalLinearReference.forward(call);
             default:
-                throw new UnsupportedOperationException("the reference for " + call.family() + " is not implemented yet");
+                throw new UnsupportedOperationException("the reference has no " + call.family() + " operator");
         }
     }
 }

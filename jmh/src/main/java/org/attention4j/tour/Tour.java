@@ -62,10 +62,10 @@ public final class Tour {
         cache.append(k.slice(1, 0, s - 1), v.slice(1, 0, s - 1));
         Tensor qLast = q.slice(1, s - 1, s).contiguous();
         rows.add(step("softmax decode (KV cache)", "q[1, 1, 8, " + d + "] cache " + (s - 1) + "+1", causal, qLast,
-                k, v, () -> cache.decode(qLast, k.slice(1, s - 1, s).contiguous(), v.slice(1, s - 1, s).contiguous()),
+                k, v, () -> cache.setLengths(s - 1).decode(qLast, k.slice(1, s - 1, s).contiguous(), v.slice(1, s - 1, s).contiguous()),
                 () -> causal.forward(q, k, v).slice(1, s - 1, s).contiguous()));
 
-        int side = quick ? 12 : 32;
+        int side = quick ? 16 : 32;
         Tensor q2 = randn(1, side, side, 4, 32), k2 = randn(1, side, side, 4, 32), v2 = randn(1, side, side, 4, 32);
         var na = Attention.neighborhood(7, 7).dilation(1, 2).build();
         rows.add(step("neighborhood 2-D 7x7 dil (1,2)", shape(q2), na, q2, k2, v2, () -> na.forward(q2, k2, v2)));

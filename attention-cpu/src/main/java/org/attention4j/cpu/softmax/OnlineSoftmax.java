@@ -106,9 +106,15 @@ public final class OnlineSoftmax {
      * {@code kt[ktOff + dd * KEY_TILE + c]} and {@code v[vOff + c * dvp + e]}. Unused tile columns must be 0.
      */
     public void visit(float[] kt, int ktOff, float[] v, int vOff, int j0, int n) {
-        Arrays.fill(s, 0, rows * KEY_TILE, 0f);
-        ops.matmulAdd(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
         boolean rescale = false;
+        if (n == KEY_TILE && softcap2 == 0 && alibi2 == 0 && allRowsSeeAll(j0)) {
+            // The common interior tile: no mask, no bias; one fused pass per row.
+            ops.onlineSoftmaxRows(s, rows, KEY_TILE, m, l, alpha);
+            for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
+            finishTile(rescale, v, vOff, n);
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int row = r * KEY_TILE;
             int a = Math.max(lo[r] - j0, 0);
@@ -132,7 +138,7 @@ public final class OnlineSoftmax {
             float mx = ops.max(s, row + a, len);
             float mOld = m[r];
             float mNew = Math.max(mOld, mx);
-            float al = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
+            float al = rescale(mOld, mNew);
             float sum = ops.exp2Shifted(s, row + a, len, mNew);
             if (a > 0) Arrays.fill(s, row, row + a, 0f);
             if (b < KEY_TILE) Arrays.fill(s, row + b, row + KEY_TILE, 0f);
@@ -141,6 +147,18 @@ public final class OnlineSoftmax {
             alpha[r] = al;
             rescale |= al != 1f;
         }
+        finishTile(rescale, v, vOff, n);
+    }
+
+    private boolean allRowsSeeAll(int j0) {
+        for (int r = 0; r < rows; r++) {
+            if (lo[r] > j0 || hi[r] < j0 + KEY_TILE) return false;
+        }
+        return true;
+    }
+
+    /** Rescales the accumulators by {@code alpha} where the max moved, then {@code acc += P V}. */
+    private void finishTile(boolean rescale, float[] v, int vOff, int n) {
         if (rescale) {
             for (int r = 0; r < rows; r++) {
                 if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
@@ -155,8 +173,7 @@ public final class OnlineSoftmax {
      * a row sees are not one contiguous run of the tile (multi-dimensional neighborhoods).
      */
     public void visitMasked(float[] kt, int ktOff, float[] v, int vOff, int n, float[] mask, int[] visible) {
-        Arrays.fill(s, 0, rows * KEY_TILE, 0f);
-        ops.matmulAdd(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
         boolean rescale = false;
         for (int r = 0; r < rows; r++) {
             int row = r * KEY_TILE;
@@ -169,7 +186,7 @@ public final class OnlineSoftmax {
             float mx = ops.max(s, row, n);
             float mOld = m[r];
             float mNew = Math.max(mOld, mx);
-            float al = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
+            float al = rescale(mOld, mNew);
             float sum = ops.exp2Shifted(s, row, n, mNew);
             if (n < KEY_TILE) Arrays.fill(s, row + n, row + KEY_TILE, 0f);
             l[r] = l[r] * al + sum;
@@ -177,12 +194,13 @@ public final class OnlineSoftmax {
             alpha[r] = al;
             rescale |= al != 1f;
         }
-        if (rescale) {
-            for (int r = 0; r < rows; r++) {
-                if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
-            }
-        }
-        ops.matmulAdd(rows, dvp, n, s, 0, KEY_TILE, v, vOff, dvp, acc, 0, dvp);
+        finishTile(rescale, v, vOff, n);
+    }
+
+    /** {@code 2^(mOld - mNew)}: 1 without an exp when the max did not move (most tiles), 0 from an empty start. */
+    private static float rescale(float mOld, float mNew) {
+        if (mOld == mNew) return 1f;
+        return mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
     }
 
     /** {@code 1 / l} for row {@code r}, or 0 for a row that saw no key (its output is 0). */

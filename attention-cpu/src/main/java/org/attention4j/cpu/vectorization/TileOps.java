@@ -25,6 +25,10 @@ public interface TileOps {
     void matmulAdd(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                    float[] c, int cOff, int ldc);
 
+    /** {@code C[m x n] = A[m x k] B[k x n]}: {@link #matmulAdd} without reading C first. */
+    void matmul(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                float[] c, int cOff, int ldc);
+
     /** {@code max(x[off .. off+n))}, {@code -inf} when every element is {@code -inf} or n is 0. */
     float max(float[] x, int off, int n);
 
@@ -33,6 +37,24 @@ public interface TileOps {
      * {@code shift} is finite and {@code >=} every element.
      */
     float exp2Shifted(float[] x, int off, int n, float shift);
+
+    /**
+     * One online-softmax step (spec 1.6) for {@code rows} full rows of a score tile with leading dimension
+     * {@code ld} (all {@code ld} columns visible): per row, {@code mNew = max(m, rowmax)}, the row becomes
+     * {@code 2^(s - mNew)}, {@code alpha = 2^(m - mNew)} (0 from an empty start, exactly 1 when the max
+     * stays), {@code l = l * alpha + rowsum}, {@code m = mNew}.
+     */
+    default void onlineSoftmaxRows(float[] s, int rows, int ld, float[] m, float[] l, float[] alpha) {
+        for (int r = 0; r < rows; r++) {
+            float mOld = m[r];
+            float mNew = Math.max(mOld, max(s, r * ld, ld));
+            float al = mOld == mNew ? 1f : mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * Math.log(2));
+            float sum = exp2Shifted(s, r * ld, ld, mNew);
+            l[r] = l[r] * al + sum;
+            m[r] = mNew;
+            alpha[r] = al;
+        }
+    }
 
     /** In place {@code x[i] *= s}. */
     void scale(float[] x, int off, int n, float s);

@@ -7,6 +7,7 @@ import static org.attention4j.reference.Close.range;
 import static org.attention4j.reference.Close.seenKeys;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.attention4j.Attention;
 import org.attention4j.AttentionOutput;
@@ -49,17 +50,6 @@ class NeighborhoodReferenceTest {
         return rows;
     }
 
-    private static List<List<Integer>> expand(Object... rowsAndCounts) {
-        List<List<Integer>> r = new ArrayList<>();
-        for (int n = 0; n < rowsAndCounts.length; n += 2) {
-            for (int c = 0; c < (Integer) rowsAndCounts[n + 1]; c++) {
-                @SuppressWarnings("unchecked") List<Integer> keys = (List<Integer>) rowsAndCounts[n];
-                r.add(keys);
-            }
-        }
-        return r;
-    }
-
     @Test
     void spec54L8Kernel3() {
         assertThat(seen(Attention.neighborhood(3).build(), 8)).containsExactly(
@@ -69,8 +59,8 @@ class NeighborhoodReferenceTest {
 
     @Test
     void spec54L8EvenKernel4() {
-        assertThat(seen(Attention.neighborhood(4).build(), 8)).isEqualTo(expand(
-                range(0, 3), 3, range(1, 4), 1, range(2, 5), 1, range(3, 6), 1, range(4, 7), 2));
+        assertThat(seen(Attention.neighborhood(4).build(), 8)).containsExactly(
+                range(0, 3), range(0, 3), range(0, 3), range(1, 4), range(2, 5), range(3, 6), range(4, 7), range(4, 7));
     }
 
     @Test
@@ -95,8 +85,8 @@ class NeighborhoodReferenceTest {
 
     @Test
     void spec54L8Kernel4Stride2() {
-        assertThat(seen(Attention.neighborhood(4).stride(2).build(), 8)).isEqualTo(expand(
-                range(0, 3), 2, range(1, 4), 2, range(3, 6), 2, range(4, 7), 2));
+        assertThat(seen(Attention.neighborhood(4).stride(2).build(), 8)).containsExactly(
+                range(0, 3), range(0, 3), range(1, 4), range(1, 4), range(3, 6), range(3, 6), range(4, 7), range(4, 7));
     }
 
     @Test
@@ -107,8 +97,8 @@ class NeighborhoodReferenceTest {
 
     @Test
     void spec54L9Kernel3Stride3IsBlocked() {
-        assertThat(seen(Attention.neighborhood(3).stride(3).build(), 9)).isEqualTo(expand(
-                range(0, 2), 3, range(3, 5), 3, range(6, 8), 3));
+        assertThat(seen(Attention.neighborhood(3).stride(3).build(), 9)).containsExactly(
+                range(0, 2), range(0, 2), range(0, 2), range(3, 5), range(3, 5), range(3, 5), range(6, 8), range(6, 8), range(6, 8));
     }
 
     /** Flat keys of the box rows x cols on a grid with {@code width} columns. */
@@ -153,8 +143,8 @@ class NeighborhoodReferenceTest {
             volume *= k[a];
             anyCausal |= c[a];
         }
-        String cfg = java.util.Arrays.toString(extent) + " k" + java.util.Arrays.toString(k) + " s" + java.util.Arrays.toString(s)
-                + " d" + java.util.Arrays.toString(d) + " causal" + java.util.Arrays.toString(c);
+        String cfg = Arrays.toString(extent) + " k" + Arrays.toString(k) + " s" + Arrays.toString(s)
+                + " d" + Arrays.toString(d) + " causal" + Arrays.toString(c);
         for (int i = 0; i < rows.size(); i++) {
             List<Integer> keys = rows.get(i);
             assertThat(keys).as("%s: query %d sees itself", cfg, i).contains(i);

@@ -5,6 +5,7 @@ import static org.attention4j.reference.Close.TOL;
 import static org.attention4j.reference.Close.list;
 import static org.attention4j.reference.Close.seenKeys;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.attention4j.Attention;
 import org.attention4j.AttentionOutput;
@@ -35,7 +36,7 @@ class SlidingWindowReferenceTest {
     private static List<List<Integer>> seen(int sq, int sk, int left, int right, boolean causal) {
         Tensor o = Attention.slidingWindow(left, right).causal(causal).build()
                 .forward(Tensor.zeros(DType.F32, 1, sq, 1, 2), Inputs.random(1, 1, sk, 1, 2), Inputs.oneHotValues(1, sk, 1));
-        List<List<Integer>> rows = new java.util.ArrayList<>();
+        List<List<Integer>> rows = new ArrayList<>();
         for (int i = 0; i < sq; i++) {
             rows.add(seenKeys(o, 0, i, 0));
         }

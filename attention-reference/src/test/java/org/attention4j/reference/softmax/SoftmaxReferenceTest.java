@@ -115,6 +115,19 @@ class SoftmaxReferenceTest {
     }
 
     @Test
+    void softcapComesBeforeTheAlibiBias() {
+        float[] slopes = {2.0f, 1.5f};
+        Tensor q = Inputs.random(33, 1, 5, 2, 8);
+        Tensor k = Inputs.random(34, 1, 7, 1, 8);
+        Tensor v = Inputs.random(35, 1, 7, 1, 4);
+        AttentionOutput r = Attention.softmax().scale(3).softcap(0.5).alibiSlopes(slopes).build().forwardWithLse(q, k, v);
+        Naive.Bias bias = (b, h, i, j) -> -slopes[h] * Math.abs(i + 7 - 5 - j);
+        Naive.Result want = Naive.attention(q, k, v, 3, 0.5, Naive.ALL, bias);
+        Close.output(r.output(), want, TOL);
+        Close.lse(r.lse(), want, TOL);
+    }
+
+    @Test
     void alibiNonCausalUsesTheDistanceToTheAlignedPosition() {
         int sq = 5, sk = 9;
         float[] slopes = {0.5f, 0.25f, 0.125f, 0.0625f};

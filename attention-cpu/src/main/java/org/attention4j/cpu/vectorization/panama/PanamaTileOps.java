@@ -2,7 +2,6 @@ package org.attention4j.cpu.vectorization.panama;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.attention4j.cpu.vectorization.TileOps;
@@ -13,6 +12,7 @@ final class PanamaTileOps implements TileOps {
     private static final int L = SP.length();
     private static final float[] IOTA = new float[L];
     private static final float LOG2E = (float) (1 / Math.log(2));
+    private static final double LN2 = Math.log(2);
 
     static {
         for (int i = 0; i < L; i++) {
@@ -35,29 +35,43 @@ final class PanamaTileOps implements TileOps {
     @Override
     public void matmulAdd(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float[] c, int cOff, int ldc) {
+        gemm(true, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    @Override
+    public void matmul(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc) {
+        gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    private static void gemm(boolean add, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc) {
         int j = 0;
         for (; j + 4 * L <= n; j += 4 * L) {
             int i = 0;
             for (; i + 4 <= m; i += 4) {
-                block4x4(k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                block4x4(add, k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
             for (; i < m; i++) {
-                block1x4(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
+                block1x4(add, k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
         for (; j + L <= n; j += L) {
             int i = 0;
             for (; i + 4 <= m; i += 4) {
-                block4x1(k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                block4x1(add, k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
             }
             for (; i < m; i++) {
-                block1x1(k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
+                block1x1(add, k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
         if (j < n) {
             for (int i = 0; i < m; i++) {
                 int ci = cOff + i * ldc;
                 int ai = aOff + i * lda;
+                if (!add) {
+                    java.util.Arrays.fill(c, ci + j, ci + n, 0f);
+                }
                 for (int p = 0; p < k; p++) {
                     float av = a[ai + p];
                     int bp = bOff + p * ldb;
@@ -69,17 +83,22 @@ final class PanamaTileOps implements TileOps {
         }
     }
 
+    /** The C block to accumulate into: loaded, or zero when C is overwritten. */
+    private static FloatVector ld(boolean add, float[] c, int off) {
+        return add ? FloatVector.fromArray(SP, c, off) : FloatVector.zero(SP);
+    }
+
     /** 4 rows of A times 4 vectors of B: 16 accumulators stay in registers over the k loop. */
-    private static void block4x4(int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+    private static void block4x4(boolean add, int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
         int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-        FloatVector x00 = FloatVector.fromArray(SP, c, c0), x01 = FloatVector.fromArray(SP, c, c0 + L);
-        FloatVector x02 = FloatVector.fromArray(SP, c, c0 + 2 * L), x03 = FloatVector.fromArray(SP, c, c0 + 3 * L);
-        FloatVector x10 = FloatVector.fromArray(SP, c, c1), x11 = FloatVector.fromArray(SP, c, c1 + L);
-        FloatVector x12 = FloatVector.fromArray(SP, c, c1 + 2 * L), x13 = FloatVector.fromArray(SP, c, c1 + 3 * L);
-        FloatVector x20 = FloatVector.fromArray(SP, c, c2), x21 = FloatVector.fromArray(SP, c, c2 + L);
-        FloatVector x22 = FloatVector.fromArray(SP, c, c2 + 2 * L), x23 = FloatVector.fromArray(SP, c, c2 + 3 * L);
-        FloatVector x30 = FloatVector.fromArray(SP, c, c3), x31 = FloatVector.fromArray(SP, c, c3 + L);
-        FloatVector x32 = FloatVector.fromArray(SP, c, c3 + 2 * L), x33 = FloatVector.fromArray(SP, c, c3 + 3 * L);
+        FloatVector x00 = ld(add, c, c0), x01 = ld(add, c, c0 + L);
+        FloatVector x02 = ld(add, c, c0 + 2 * L), x03 = ld(add, c, c0 + 3 * L);
+        FloatVector x10 = ld(add, c, c1), x11 = ld(add, c, c1 + L);
+        FloatVector x12 = ld(add, c, c1 + 2 * L), x13 = ld(add, c, c1 + 3 * L);
+        FloatVector x20 = ld(add, c, c2), x21 = ld(add, c, c2 + L);
+        FloatVector x22 = ld(add, c, c2 + 2 * L), x23 = ld(add, c, c2 + 3 * L);
+        FloatVector x30 = ld(add, c, c3), x31 = ld(add, c, c3 + L);
+        FloatVector x32 = ld(add, c, c3 + 2 * L), x33 = ld(add, c, c3 + 3 * L);
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (int p = 0; p < k; p++, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(SP, b, bp);
@@ -101,9 +120,9 @@ final class PanamaTileOps implements TileOps {
         x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
     }
 
-    private static void block1x4(int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
-        FloatVector x0 = FloatVector.fromArray(SP, c, c0), x1 = FloatVector.fromArray(SP, c, c0 + L);
-        FloatVector x2 = FloatVector.fromArray(SP, c, c0 + 2 * L), x3 = FloatVector.fromArray(SP, c, c0 + 3 * L);
+    private static void block1x4(boolean add, int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
+        FloatVector x0 = ld(add, c, c0), x1 = ld(add, c, c0 + L);
+        FloatVector x2 = ld(add, c, c0 + 2 * L), x3 = ld(add, c, c0 + 3 * L);
         for (int p = 0; p < k; p++, bp += ldb) {
             FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
             x0 = av.fma(FloatVector.fromArray(SP, b, bp), x0);
@@ -114,11 +133,11 @@ final class PanamaTileOps implements TileOps {
         x0.intoArray(c, c0); x1.intoArray(c, c0 + L); x2.intoArray(c, c0 + 2 * L); x3.intoArray(c, c0 + 3 * L);
     }
 
-    private static void block4x1(int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+    private static void block4x1(boolean add, int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
         int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        FloatVector x0 = FloatVector.fromArray(SP, c, c0), x1 = FloatVector.fromArray(SP, c, c1);
-        FloatVector x2 = FloatVector.fromArray(SP, c, c2), x3 = FloatVector.fromArray(SP, c, c3);
+        FloatVector x0 = ld(add, c, c0), x1 = ld(add, c, c1);
+        FloatVector x2 = ld(add, c, c2), x3 = ld(add, c, c3);
         for (int p = 0; p < k; p++, bp += ldb) {
             FloatVector bv = FloatVector.fromArray(SP, b, bp);
             x0 = FloatVector.broadcast(SP, a[a0 + p]).fma(bv, x0);
@@ -129,8 +148,8 @@ final class PanamaTileOps implements TileOps {
         x0.intoArray(c, c0); x1.intoArray(c, c1); x2.intoArray(c, c2); x3.intoArray(c, c3);
     }
 
-    private static void block1x1(int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
-        FloatVector x0 = FloatVector.fromArray(SP, c, c0);
+    private static void block1x1(boolean add, int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
+        FloatVector x0 = ld(add, c, c0);
         for (int p = 0; p < k; p++, bp += ldb) {
             x0 = FloatVector.broadcast(SP, a[a0 + p]).fma(FloatVector.fromArray(SP, b, bp), x0);
         }
@@ -176,26 +195,52 @@ final class PanamaTileOps implements TileOps {
     }
 
     /**
-     * {@code 2^x} for {@code x <= 0} (and -inf): round-to-nearest split {@code x = n + f}, a degree-6
-     * polynomial for {@code 2^f} on [-1/2, 1/2] (relative error about 2e-7), {@code n} added to the exponent
-     * bits. Results below 2^-125 flush to an exact 0, so masked logits ({@code -inf}) weigh nothing.
+     * {@code 2^x} for {@code x <= 0} (and -inf): round-to-nearest split {@code x = n + f}, a degree-5
+     * polynomial for {@code 2^f} on [-1/2, 1/2] (relative error below 3e-6), {@code n} added to the exponent
+     * bits. Inputs are clamped at -127, where the exponent field reaches 0 and 1.0 becomes an exact +0, so
+     * masked logits ({@code -inf}) weigh exactly nothing; inputs just above -127 give subnormal dust.
      */
     static FloatVector exp2NonPositive(FloatVector x) {
-        VectorMask<Float> tiny = x.lt(-125f);
-        FloatVector xc = x.max(-125f);
+        FloatVector xc = x.max(-127f);
         // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits.
         FloatVector t = xc.add(12582912f);
-        FloatVector nf = t.sub(12582912f);
-        FloatVector f = xc.sub(nf);
-        FloatVector p = f.fma(FloatVector.broadcast(SP, 1.5403530393381609e-4f), FloatVector.broadcast(SP, 1.3333558146428443e-3f));
-        p = p.fma(f, FloatVector.broadcast(SP, 9.618129107628477e-3f));
+        FloatVector f = xc.sub(t.sub(12582912f));
+        FloatVector p = f.fma(FloatVector.broadcast(SP, 1.3333558146428443e-3f), FloatVector.broadcast(SP, 9.618129107628477e-3f));
         p = p.fma(f, FloatVector.broadcast(SP, 5.550410866482158e-2f));
         p = p.fma(f, FloatVector.broadcast(SP, 0.2402265069591007f));
         p = p.fma(f, FloatVector.broadcast(SP, 0.6931471805599453f));
         p = p.fma(f, FloatVector.broadcast(SP, 1f));
         IntVector ni = t.reinterpretAsInts().sub(0x4B400000);
-        IntVector bits = p.reinterpretAsInts().add(ni.lanewise(VectorOperators.LSHL, 23));
-        return bits.reinterpretAsFloats().blend(0f, tiny);
+        return p.reinterpretAsInts().add(ni.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
+    }
+
+    @Override
+    public void onlineSoftmaxRows(float[] s, int rows, int ld, float[] m, float[] l, float[] alpha) {
+        if (ld != 4 * L) {
+            TileOps.super.onlineSoftmaxRows(s, rows, ld, m, l, alpha);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int o = r * ld;
+            FloatVector mv = FloatVector.fromArray(SP, s, o).max(FloatVector.fromArray(SP, s, o + L))
+                    .max(FloatVector.fromArray(SP, s, o + 2 * L).max(FloatVector.fromArray(SP, s, o + 3 * L)));
+            float mx = mv.reduceLanes(VectorOperators.MAX);
+            float mOld = m[r];
+            float mNew = Math.max(mOld, mx);
+            FloatVector sh = FloatVector.broadcast(SP, mNew);
+            FloatVector acc = FloatVector.zero(SP);
+            // One call site of exp2NonPositive keeps this method small enough for C2 to inline it (no boxing).
+            for (int i = 0; i < 4 * L; i += L) {
+                FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, s, o + i).sub(sh));
+                e.intoArray(s, o + i);
+                acc = acc.add(e);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float al = mOld == mNew ? 1f : mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * LN2);
+            l[r] = l[r] * al + sum;
+            m[r] = mNew;
+            alpha[r] = al;
+        }
     }
 
     @Override

@@ -1,0 +1,71 @@
+// Traits per (path, head dim) from tile_config.h, and the launches. Included by the one-line
+// instantiation files in instantiations/.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "combine_kernel.cuh"
+#include "ffma_fwd_kernel.cuh"
+#include "flash_fwd_kernel.cuh"
+#include "launch.h"
+#include "tile_config.h"
+
+namespace a4j {
+
+template <Path P> struct PathTypes;
+template <> struct PathTypes<Path::kBf16> { using Tin = __nv_bfloat16; using Tc = __nv_bfloat16; };
+template <> struct PathTypes<Path::kFp16> { using Tin = __half; using Tc = __half; };
+template <> struct PathTypes<Path::kTf32> { using Tin = float; using Tc = float; };
+template <> struct PathTypes<Path::kF32Bf16> { using Tin = float; using Tc = __nv_bfloat16; };
+
+template <Path P, int HD, bool kDecode>
+struct FlashTraitsFor {
+  static constexpr TileConfig kCfg = tile_for(P, HD, kDecode);
+  using type = FlashFwdTraits<typename PathTypes<P>::Tin, typename PathTypes<P>::Tc, HD, kCfg.block_m, kCfg.block_n,
+                              kCfg.warps>;
+  static_assert(type::kSmem == kCfg.smem_bytes, "tile_config.h and kernel_traits.h disagree");
+};
+
+template <class Kernel>
+inline cudaError_t set_smem(Kernel kernel, int smem) {
+  if (smem <= 48 * 1024) return cudaSuccess;
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+}
+
+template <class KT>
+cudaError_t launch_flash(const FwdParams& p, cudaStream_t stream) {
+  auto kernel = &flash_fwd_kernel<KT>;
+  cudaError_t e = set_smem(kernel, KT::kSmem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
+  return cudaGetLastError();
+}
+
+template <class KT>
+cudaError_t launch_ffma(const FwdParams& p, cudaStream_t stream) {
+  auto kernel = &ffma_fwd_kernel<KT>;
+  cudaError_t e = set_smem(kernel, KT::kSmem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
+  return cudaGetLastError();
+}
+
+template <Path P, int HD>
+cudaError_t run_fwd_impl(const FwdParams& p, cudaStream_t stream) {
+  if constexpr (P == Path::kF32Exact) {
+    using KT = FfmaFwdTraits<HD, ffma_rm(HD), ffma_rn(HD)>;
+    static_assert(KT::kSmem == ffma_tile(HD).smem_bytes, "tile_config.h and kernel_traits.h disagree");
+    return launch_ffma<KT>(p, stream);
+  } else {
+    return launch_flash<typename FlashTraitsFor<P, HD, false>::type>(p, stream);
+  }
+}
+
+template <Path P, int HD>
+cudaError_t run_decode_impl(const FwdParams& p, cudaStream_t stream) {
+  return launch_flash<typename FlashTraitsFor<P, HD, true>::type>(p, stream);
+}
+
+}  // namespace a4j

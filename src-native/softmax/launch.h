@@ -1,0 +1,23 @@
+// Host-side entry points of the compiled kernel instantiations (one .cu file each, see
+// instantiations/). Declared here so the C layer needs no kernel code.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include "params.h"
+#include "tile_config.h"
+
+namespace a4j {
+
+// Forward (and, for the fp32 paths, split-KV decode too: num_splits > 1 in the params).
+template <Path P, int HD>
+cudaError_t run_fwd(const FwdParams& p, cudaStream_t stream);
+
+// bf16 / fp16 split-KV decode with the decode tiles.
+template <Path P, int HD>
+cudaError_t run_decode(const FwdParams& p, cudaStream_t stream);
+
+// Merge of split partials into the output (dtype: A4J_F32 / A4J_F16 / A4J_BF16).
+cudaError_t run_combine(const FwdParams& p, int dtype, cudaStream_t stream);
+
+}  // namespace a4j

@@ -1,0 +1,485 @@
+// C ABI of the softmax family: validates every argument, fills one FwdParams, picks the kernel
+// (dtype / compute mode / padded head dim, forward or split-KV decode) and launches it.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "../common/device_info.h"
+#include "../common/status.h"
+#include "../include/attention4j/attention4j.h"
+#include "launch.h"
+#include "params.h"
+#include "static_switch.h"
+#include "tile_config.h"
+
+namespace a4j {
+namespace {
+
+std::atomic<int> g_pointer_checks{1};
+
+// ---------------------------------------------------------------------------------------------
+// Pointer checks
+// ---------------------------------------------------------------------------------------------
+typedef int (*AddressRangeFn)(unsigned long long* base, size_t* size, unsigned long long ptr);
+
+AddressRangeFn address_range_fn() {
+  static AddressRangeFn fn = [] {
+    void* f = nullptr;
+    cudaDriverEntryPointQueryResult q{};
+    if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", &f, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+        q != cudaDriverEntryPointSuccess) {
+      cudaGetLastError();
+      f = nullptr;
+    }
+    return reinterpret_cast<AddressRangeFn>(f);
+  }();
+  return fn;
+}
+
+// The bytes [ptr + lo, ptr + hi) must be device-accessible memory of the current device and,
+// where the driver reports the allocation's range, lie inside it.
+int check_pointer(const char* fn, const char* name, const void* ptr, int64_t lo, int64_t hi, int device) {
+  if (!g_pointer_checks.load(std::memory_order_relaxed)) return A4J_SUCCESS;
+  cudaPointerAttributes attr{};
+  cudaError_t e = cudaPointerGetAttributes(&attr, ptr);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "%s = %p is not a CUDA pointer (%s)", name, ptr, cudaGetErrorString(e));
+  }
+  if (attr.type == cudaMemoryTypeUnregistered) {
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "%s = %p is host memory unknown to CUDA; a device pointer is required",
+                name, ptr);
+  }
+  if (attr.type == cudaMemoryTypeHost && attr.devicePointer != ptr) {
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "%s = %p is pinned host memory without a device mapping", name, ptr);
+  }
+  if (attr.type == cudaMemoryTypeDevice && attr.device != device) {
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "%s = %p lives on device %d but the current device is %d", name, ptr,
+                attr.device, device);
+  }
+  if (attr.type == cudaMemoryTypeDevice) {
+    if (AddressRangeFn range = address_range_fn()) {
+      unsigned long long base = 0;
+      size_t size = 0;
+      if (range(&base, &size, reinterpret_cast<unsigned long long>(ptr)) == 0) {
+        const long double first = static_cast<long double>(reinterpret_cast<uintptr_t>(ptr)) + lo;
+        const long double last = static_cast<long double>(reinterpret_cast<uintptr_t>(ptr)) + hi;
+        if (first < static_cast<long double>(base) || last > static_cast<long double>(base) + size) {
+          return fail(A4J_ERROR_INVALID_ARGUMENT, fn,
+                      "%s = %p: the tensor's extent [%lld, %lld) bytes from it leaves its allocation of %zu bytes at "
+                      "0x%llx (check sizes and strides)",
+                      name, ptr, static_cast<long long>(lo), static_cast<long long>(hi), size, base);
+        }
+      }
+    }
+  }
+  return A4J_SUCCESS;
+}
+
+// Byte extent [lo, hi) of a [n0, n1, n2, cols] strided tensor (last dim contiguous).
+void extent(int64_t n0, int64_t s0, int64_t n1, int64_t s1, int64_t n2, int64_t s2, int64_t cols, int64_t elem,
+            int64_t& lo, int64_t& hi) {
+  int64_t mn = 0, mx = 0;
+  const int64_t n[3] = {n0, n1, n2}, s[3] = {s0, s1, s2};
+  for (int d = 0; d < 3; ++d) {
+    const int64_t span = (n[d] - 1) * s[d];
+    if (span < 0) mn += span; else mx += span;
+  }
+  lo = mn * elem;
+  hi = (mx + cols) * elem;
+}
+
+bool aligned(const void* p, int64_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
+bool stride_multiple(int64_t s, int64_t elems) { return s % elems == 0; }
+
+// ---------------------------------------------------------------------------------------------
+// Arguments common to forward and decode
+// ---------------------------------------------------------------------------------------------
+struct Args {
+  int dtype, compute_mode;
+  const void *q, *k, *v;
+  void* out;
+  float* lse;
+  int64_t q_sb, q_sr, q_sh, k_sb, k_sr, k_sh, v_sb, v_sr, v_sh, o_sb, o_sr, o_sh;
+  int B, Sq, Sk, H, Hkv, D, Dv;
+  float scale, softcap;
+  int causal, window_left, window_right;
+  const float* alibi;
+  int64_t alibi_sb;
+  const int32_t *k_start, *k_end;
+};
+
+Path path_of(int dtype, int compute_mode) {
+  if (dtype == A4J_BF16) return Path::kBf16;
+  if (dtype == A4J_F16) return Path::kFp16;
+  if (compute_mode == A4J_COMPUTE_TF32) return Path::kTf32;
+  if (compute_mode == A4J_COMPUTE_BF16) return Path::kF32Bf16;
+  return Path::kF32Exact;
+}
+
+int elem_size(int dtype) { return dtype == A4J_F32 ? 4 : 2; }
+
+int check_sizes(const char* fn, int dtype, int compute_mode, int B, int Sq, int Sk, int H, int Hkv, int D, int Dv) {
+  if (dtype != A4J_F32 && dtype != A4J_F16 && dtype != A4J_BF16)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "dtype = %d is not one of A4J_F32 (0), A4J_F16 (1), A4J_BF16 (2)",
+                dtype);
+  if (dtype == A4J_F32 && (compute_mode < 0 || compute_mode > 2))
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn,
+                "compute_mode = %d is not one of EXACT (0), TF32 (1), BF16 (2)", compute_mode);
+  if (B < 1 || B > 65535) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "batch = %d is out of range [1, 65535]", B);
+  if (Sq < 1 || Sq > kMaxSeqLen)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "seqlen_q = %d is out of range [1, %d]", Sq, kMaxSeqLen);
+  if (Sk < 1 || Sk > kMaxSeqLen)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "seqlen_k = %d is out of range [1, %d]", Sk, kMaxSeqLen);
+  if (H < 1 || H > 65535) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "num_heads = %d is out of range [1, 65535]", H);
+  if (Hkv < 1 || Hkv > H)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "num_heads_kv = %d is out of range [1, num_heads = %d]", Hkv, H);
+  if (H % Hkv != 0)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "num_heads = %d is not a multiple of num_heads_kv = %d", H, Hkv);
+  if (D < 1 || D > 256) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "head_dim = %d is out of range [1, 256]", D);
+  if (Dv < 1 || Dv > 256) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "head_dim_v = %d is out of range [1, 256]", Dv);
+  return A4J_SUCCESS;
+}
+
+int check_args(const char* fn, const Args& a) {
+  int st = check_sizes(fn, a.dtype, a.compute_mode, a.B, a.Sq, a.Sk, a.H, a.Hkv, a.D, a.Dv);
+  if (st != A4J_SUCCESS) return st;
+  if (!a.q) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "q is NULL");
+  if (!a.k) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "k is NULL");
+  if (!a.v) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "v is NULL");
+  if (!a.out) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "out is NULL");
+  if (!std::isfinite(a.scale)) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "scale = %g is not finite", a.scale);
+  if (!std::isfinite(a.softcap) || a.softcap < 0.f)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "softcap = %g must be finite and >= 0 (0 = off)", a.softcap);
+  if (a.causal != 0 && a.causal != 1) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "causal = %d is not 0 or 1", a.causal);
+  if (a.alibi && a.alibi_sb < 0)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "alibi_batch_stride = %lld is negative",
+                static_cast<long long>(a.alibi_sb));
+  if (a.alibi && a.alibi_sb > 0 && a.alibi_sb < a.H)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "alibi_batch_stride = %lld is smaller than num_heads = %d (use 0 for [H])",
+                static_cast<long long>(a.alibi_sb), a.H);
+  const int64_t lim = int64_t(1) << 46;
+  const int64_t strides[12] = {a.q_sb, a.q_sr, a.q_sh, a.k_sb, a.k_sr, a.k_sh,
+                               a.v_sb, a.v_sr, a.v_sh, a.o_sb, a.o_sr, a.o_sh};
+  for (int s = 0; s < 12; ++s)
+    if (strides[s] > lim || strides[s] < -lim)
+      return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "stride %lld is out of range", static_cast<long long>(strides[s]));
+  return A4J_SUCCESS;
+}
+
+int check_pointers(const char* fn, const Args& a, int device) {
+  const int64_t e = elem_size(a.dtype);
+  int64_t lo, hi;
+  int st;
+  extent(a.B, a.q_sb, a.Sq, a.q_sr, a.H, a.q_sh, a.D, e, lo, hi);
+  if ((st = check_pointer(fn, "q", a.q, lo, hi, device)) != A4J_SUCCESS) return st;
+  extent(a.B, a.k_sb, a.Sk, a.k_sr, a.Hkv, a.k_sh, a.D, e, lo, hi);
+  if ((st = check_pointer(fn, "k", a.k, lo, hi, device)) != A4J_SUCCESS) return st;
+  extent(a.B, a.v_sb, a.Sk, a.v_sr, a.Hkv, a.v_sh, a.Dv, e, lo, hi);
+  if ((st = check_pointer(fn, "v", a.v, lo, hi, device)) != A4J_SUCCESS) return st;
+  extent(a.B, a.o_sb, a.Sq, a.o_sr, a.H, a.o_sh, a.Dv, e, lo, hi);
+  if ((st = check_pointer(fn, "out", a.out, lo, hi, device)) != A4J_SUCCESS) return st;
+  if (a.lse && (st = check_pointer(fn, "lse", a.lse, 0, int64_t(a.B) * a.H * a.Sq * 4, device)) != A4J_SUCCESS)
+    return st;
+  if (a.alibi &&
+      (st = check_pointer(fn, "alibi_slopes", a.alibi, 0, (int64_t(a.B - 1) * a.alibi_sb + a.H) * 4, device)) !=
+          A4J_SUCCESS)
+    return st;
+  if (a.k_start && (st = check_pointer(fn, "k_start", a.k_start, 0, int64_t(a.B) * 4, device)) != A4J_SUCCESS)
+    return st;
+  if (a.k_end && (st = check_pointer(fn, "k_end", a.k_end, 0, int64_t(a.B) * 4, device)) != A4J_SUCCESS) return st;
+  return A4J_SUCCESS;
+}
+
+// Fills everything but the split fields.
+void fill_params(const Args& a, bool pack_heads, FwdParams& p) {
+  std::memset(&p, 0, sizeof(p));
+  p.q = a.q;
+  p.k = a.k;
+  p.v = a.v;
+  p.o = a.out;
+  p.lse = a.lse;
+  p.q_sb = a.q_sb; p.q_sr = a.q_sr; p.q_sh = a.q_sh;
+  p.k_sb = a.k_sb; p.k_sr = a.k_sr; p.k_sh = a.k_sh;
+  p.v_sb = a.v_sb; p.v_sr = a.v_sr; p.v_sh = a.v_sh;
+  p.o_sb = a.o_sb; p.o_sr = a.o_sr; p.o_sh = a.o_sh;
+  p.B = a.B; p.Sq = a.Sq; p.Sk = a.Sk; p.H = a.H; p.Hkv = a.Hkv; p.D = a.D; p.Dv = a.Dv;
+  p.h_per_kv = a.H / a.Hkv;
+  p.G = pack_heads ? p.h_per_kv : 1;
+  p.HG = a.H / p.G;
+  p.M = a.Sq * p.G;
+
+  const float log2e = 1.4426950408889634f;
+  p.scale = a.scale;
+  p.scale_log2 = a.scale * log2e;
+  p.has_softcap = a.softcap > 0.f ? 1 : 0;
+  p.softcap = a.softcap;
+  p.softcap_prescale = p.has_softcap ? a.scale / a.softcap : 0.f;
+  p.softcap_log2 = a.softcap * log2e;
+  p.softcap_prescale2 = 2.f * log2e * p.softcap_prescale;
+
+  // Window canonicalization (FA2): negative or >= Sk means unbounded; causal forces right = 0.
+  p.wl = (a.window_left < 0 || a.window_left >= a.Sk) ? kUnbounded : a.window_left;
+  p.wr = a.causal ? 0 : ((a.window_right < 0 || a.window_right >= a.Sk) ? kUnbounded : a.window_right);
+  p.alibi = a.alibi;
+  p.alibi_sb = a.alibi_sb;
+  p.alibi_causal = (p.wl == kUnbounded && p.wr == 0) ? 1 : 0;
+  p.k_start = a.k_start;
+  p.k_end = a.k_end;
+
+  // 16-byte chunks: element count per chunk of the shared type, rows aligned in global bytes.
+  const Path path = path_of(a.dtype, a.compute_mode);
+  const int64_t e = elem_size(a.dtype);
+  const int64_t epc = (path == Path::kBf16 || path == Path::kFp16 || path == Path::kF32Bf16) ? 8 : 4;
+  const int64_t se = 16 / e;  // stride multiple for 16-byte alignment
+  bool vec = a.D % epc == 0 && a.Dv % epc == 0;
+  vec = vec && aligned(a.q, 16) && aligned(a.k, 16) && aligned(a.v, 16);
+  const int64_t ls[9] = {a.q_sb, a.q_sr, a.q_sh, a.k_sb, a.k_sr, a.k_sh, a.v_sb, a.v_sr, a.v_sh};
+  for (int s = 0; s < 9; ++s) vec = vec && stride_multiple(ls[s], se);
+  p.vec_load = vec ? 1 : 0;
+  p.vec_store = (a.Dv % 2 == 0 && aligned(a.out, 2 * e) && a.o_sb % 2 == 0 && a.o_sr % 2 == 0 && a.o_sh % 2 == 0) ? 1 : 0;
+  p.num_splits = 1;
+}
+
+int check_smem(const char* fn, Path path, int hd, bool decode16, const DeviceInfo& dev) {
+  const TileConfig cfg = tile_for(path, hd, decode16);
+  if (cfg.smem_bytes > dev.smem_optin)
+    return fail(A4J_ERROR_UNSUPPORTED, fn,
+                "this kernel needs %d bytes of shared memory per block, device %d allows %d (head dim %d)",
+                cfg.smem_bytes, dev.device, dev.smem_optin, hd);
+  if (dev.cc_major < 8)
+    return fail(A4J_ERROR_UNSUPPORTED, fn, "device %d has compute capability %d.%d; sm_80 or newer is required",
+                dev.device, dev.cc_major, dev.cc_minor);
+  return A4J_SUCCESS;
+}
+
+cudaError_t launch(Path path, int hd, bool decode16, const FwdParams& p, cudaStream_t s) {
+  return A4J_HEADDIM_SWITCH(hd, [&] {
+    switch (path) {
+      case Path::kBf16:
+        return decode16 ? run_decode<Path::kBf16, kHD>(p, s) : run_fwd<Path::kBf16, kHD>(p, s);
+      case Path::kFp16:
+        return decode16 ? run_decode<Path::kFp16, kHD>(p, s) : run_fwd<Path::kFp16, kHD>(p, s);
+      case Path::kTf32:
+        return run_fwd<Path::kTf32, kHD>(p, s);
+      case Path::kF32Bf16:
+        return run_fwd<Path::kF32Bf16, kHD>(p, s);
+      default:
+        return run_fwd<Path::kF32Exact, kHD>(p, s);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Split-KV plan
+// ---------------------------------------------------------------------------------------------
+struct SplitPlan {
+  int splits;
+  size_t ws_o_bytes, ws_bytes;
+};
+
+// FlashAttention-2's idea: with few CTAs, split the keys so that the grid fills the GPU, choosing
+// the smallest split count whose wave efficiency is within 85% of the best.
+int choose_splits(int64_t ctas, int n_tiles, int sm_count, int B, int requested) {
+  const int max_splits = std::max(1, std::min({n_tiles, 256, 65535 / B}));
+  if (requested > 0) return std::min(requested, max_splits);
+  const double slots = 2.0 * sm_count;
+  if (ctas >= 0.8 * slots) return 1;
+  double eff[257] = {0};
+  double best = 0;
+  for (int s = 1; s <= max_splits; ++s) {
+    const int per = (n_tiles + s - 1) / s;
+    if (s > 1 && (n_tiles + per - 1) / per != s) continue;  // some split would own no tile
+    const double waves = double(ctas) * s / slots;
+    eff[s] = waves / std::ceil(waves);
+    best = std::max(best, eff[s]);
+  }
+  for (int s = 1; s <= max_splits; ++s)
+    if (eff[s] >= 0.85 * best) return s;
+  return 1;
+}
+
+SplitPlan plan_splits(Path path, int hd, int B, int Sq, int Sk, int H, int Hkv, int Dv, int requested,
+                      const DeviceInfo& dev) {
+  const bool decode16 = path == Path::kBf16 || path == Path::kFp16;
+  const TileConfig cfg = tile_for(path, hd, decode16);
+  const int G = H / Hkv;
+  const int64_t m_blocks = (int64_t(Sq) * G + cfg.block_m - 1) / cfg.block_m;
+  const int n_tiles = (Sk + cfg.block_n - 1) / cfg.block_n;
+  SplitPlan plan{};
+  plan.splits = choose_splits(int64_t(B) * Hkv * m_blocks, n_tiles, dev.sm_count, B, requested);
+  if (plan.splits > 1) {
+    const size_t rows = size_t(B) * H * Sq * plan.splits;
+    plan.ws_o_bytes = (rows * Dv * 4 + 255) / 256 * 256;
+    plan.ws_bytes = plan.ws_o_bytes + rows * 4;
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+int forward(const Args& a, cudaStream_t stream) {
+  const char* fn = "a4j_softmax_forward";
+  int st = check_args(fn, a);
+  if (st != A4J_SUCCESS) return st;
+  DeviceInfo dev;
+  cudaError_t e = current_device_info(dev);
+  if (e != cudaSuccess) return fail_cuda(fn, "cudaGetDevice/cudaDeviceGetAttribute", e);
+  const Path path = path_of(a.dtype, a.compute_mode);
+  const int hd = padded_headdim(std::max(a.D, a.Dv));
+  if ((st = check_smem(fn, path, hd, false, dev)) != A4J_SUCCESS) return st;
+  if ((st = check_pointers(fn, a, dev.device)) != A4J_SUCCESS) return st;
+  FwdParams p;
+  fill_params(a, false, p);
+  cudaGetLastError();  // a stale error of an earlier call must not be reported as ours
+  e = launch(path, hd, false, p, stream);
+  if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
+  return A4J_SUCCESS;
+}
+
+int decode(const Args& a, int num_splits, void* workspace, size_t workspace_bytes, cudaStream_t stream) {
+  const char* fn = "a4j_softmax_decode";
+  int st = check_args(fn, a);
+  if (st != A4J_SUCCESS) return st;
+  if (num_splits < 0) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "num_splits = %d is negative", num_splits);
+  if (int64_t(a.Sq) * (a.H / a.Hkv) > kMaxSeqLen)
+    return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "seqlen_q = %d is too long for decode", a.Sq);
+  DeviceInfo dev;
+  cudaError_t e = current_device_info(dev);
+  if (e != cudaSuccess) return fail_cuda(fn, "cudaGetDevice/cudaDeviceGetAttribute", e);
+  const Path path = path_of(a.dtype, a.compute_mode);
+  const bool decode16 = path == Path::kBf16 || path == Path::kFp16;
+  const int hd = padded_headdim(std::max(a.D, a.Dv));
+  if ((st = check_smem(fn, path, hd, decode16, dev)) != A4J_SUCCESS) return st;
+  if ((st = check_pointers(fn, a, dev.device)) != A4J_SUCCESS) return st;
+
+  const SplitPlan plan = plan_splits(path, hd, a.B, a.Sq, a.Sk, a.H, a.Hkv, a.Dv, num_splits, dev);
+  FwdParams p;
+  fill_params(a, true, p);
+  p.num_splits = plan.splits;
+  cudaGetLastError();
+  if (plan.splits == 1) {
+    e = launch(path, hd, decode16, p, stream);
+    if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
+    return A4J_SUCCESS;
+  }
+  void* ws = workspace;
+  bool owned = false;
+  if (ws == nullptr) {
+    if (!dev.mem_pools)
+      return fail(A4J_ERROR_WORKSPACE, fn,
+                  "no workspace given and device %d has no stream-ordered allocator; pass %zu bytes of workspace",
+                  dev.device, plan.ws_bytes);
+    e = cudaMallocAsync(&ws, plan.ws_bytes, stream);
+    if (e != cudaSuccess) return fail_cuda(fn, "cudaMallocAsync (decode workspace)", e);
+    owned = true;
+  } else {
+    if (workspace_bytes < plan.ws_bytes)
+      return fail(A4J_ERROR_WORKSPACE, fn, "workspace_bytes = %zu, but %d splits need %zu bytes", workspace_bytes,
+                  plan.splits, plan.ws_bytes);
+    if (!aligned(ws, 16)) return fail(A4J_ERROR_INVALID_ARGUMENT, fn, "workspace %p is not 16-byte aligned", ws);
+    if ((st = check_pointer(fn, "workspace", ws, 0, int64_t(plan.ws_bytes), dev.device)) != A4J_SUCCESS) return st;
+  }
+  p.ws_o = static_cast<float*>(ws);
+  p.ws_lse = reinterpret_cast<float*>(static_cast<char*>(ws) + plan.ws_o_bytes);
+  e = launch(path, hd, decode16, p, stream);
+  if (e == cudaSuccess) e = run_combine(p, a.dtype, stream);
+  int result = A4J_SUCCESS;
+  if (e != cudaSuccess) result = fail_cuda(fn, "kernel launch", e);
+  if (owned) {
+    cudaError_t ef = cudaFreeAsync(ws, stream);
+    if (ef != cudaSuccess && result == A4J_SUCCESS) result = fail_cuda(fn, "cudaFreeAsync (decode workspace)", ef);
+  }
+  return result;
+}
+
+}  // namespace
+}  // namespace a4j
+
+// ---------------------------------------------------------------------------------------------
+// extern "C"
+// ---------------------------------------------------------------------------------------------
+#define A4J_FILL_ARGS                                                                                           \
+  a4j::Args a;                                                                                                  \
+  a.dtype = dtype; a.compute_mode = compute_mode;                                                               \
+  a.q = q; a.k = k; a.v = v; a.out = out; a.lse = lse;                                                          \
+  a.q_sb = q_batch_stride; a.q_sr = q_row_stride; a.q_sh = q_head_stride;                                       \
+  a.k_sb = k_batch_stride; a.k_sr = k_row_stride; a.k_sh = k_head_stride;                                       \
+  a.v_sb = v_batch_stride; a.v_sr = v_row_stride; a.v_sh = v_head_stride;                                       \
+  a.o_sb = out_batch_stride; a.o_sr = out_row_stride; a.o_sh = out_head_stride;                                 \
+  a.B = batch; a.Sq = seqlen_q; a.Sk = seqlen_k; a.H = num_heads; a.Hkv = num_heads_kv;                         \
+  a.D = head_dim; a.Dv = head_dim_v;                                                                            \
+  a.scale = scale; a.softcap = softcap; a.causal = causal;                                                      \
+  a.window_left = window_left; a.window_right = window_right;                                                   \
+  a.alibi = alibi_slopes; a.alibi_sb = alibi_batch_stride;                                                      \
+  a.k_start = k_start; a.k_end = k_end;
+
+extern "C" {
+
+void a4j_set_pointer_checks(int enabled) { a4j::g_pointer_checks.store(enabled ? 1 : 0); }
+
+int a4j_softmax_forward(int dtype, int compute_mode, const void* q, int64_t q_batch_stride, int64_t q_row_stride,
+                        int64_t q_head_stride, const void* k, int64_t k_batch_stride, int64_t k_row_stride,
+                        int64_t k_head_stride, const void* v, int64_t v_batch_stride, int64_t v_row_stride,
+                        int64_t v_head_stride, void* out, int64_t out_batch_stride, int64_t out_row_stride,
+                        int64_t out_head_stride, float* lse, int batch, int seqlen_q, int seqlen_k, int num_heads,
+                        int num_heads_kv, int head_dim, int head_dim_v, float scale, float softcap, int causal,
+                        int window_left, int window_right, const float* alibi_slopes, int64_t alibi_batch_stride,
+                        const int32_t* k_start, const int32_t* k_end, void* stream) {
+  try {
+    a4j::clear_error();
+    A4J_FILL_ARGS
+    return a4j::forward(a, static_cast<cudaStream_t>(stream));
+  } catch (...) {
+    return a4j::fail(A4J_ERROR_INTERNAL, "a4j_softmax_forward", "unexpected C++ exception");
+  }
+}
+
+int a4j_softmax_decode(int dtype, int compute_mode, const void* q, int64_t q_batch_stride, int64_t q_row_stride,
+                       int64_t q_head_stride, const void* k, int64_t k_batch_stride, int64_t k_row_stride,
+                       int64_t k_head_stride, const void* v, int64_t v_batch_stride, int64_t v_row_stride,
+                       int64_t v_head_stride, void* out, int64_t out_batch_stride, int64_t out_row_stride,
+                       int64_t out_head_stride, float* lse, int batch, int seqlen_q, int seqlen_k, int num_heads,
+                       int num_heads_kv, int head_dim, int head_dim_v, float scale, float softcap, int causal,
+                       int window_left, int window_right, const float* alibi_slopes, int64_t alibi_batch_stride,
+                       const int32_t* k_start, const int32_t* k_end, int num_splits, void* workspace,
+                       size_t workspace_bytes, void* stream) {
+  try {
+    a4j::clear_error();
+    A4J_FILL_ARGS
+    return a4j::decode(a, num_splits, workspace, workspace_bytes, static_cast<cudaStream_t>(stream));
+  } catch (...) {
+    return a4j::fail(A4J_ERROR_INTERNAL, "a4j_softmax_decode", "unexpected C++ exception");
+  }
+}
+
+int a4j_softmax_decode_workspace_size(int dtype, int compute_mode, int batch, int seqlen_q, int seqlen_k,
+                                      int num_heads, int num_heads_kv, int head_dim, int head_dim_v, int num_splits,
+                                      size_t* bytes_out, int* splits_out) {
+  const char* fn = "a4j_softmax_decode_workspace_size";
+  try {
+    a4j::clear_error();
+    int st = a4j::check_sizes(fn, dtype, compute_mode, batch, seqlen_q, seqlen_k, num_heads, num_heads_kv, head_dim,
+                              head_dim_v);
+    if (st != A4J_SUCCESS) return st;
+    if (!bytes_out) return a4j::fail(A4J_ERROR_INVALID_ARGUMENT, fn, "bytes_out is NULL");
+    if (num_splits < 0) return a4j::fail(A4J_ERROR_INVALID_ARGUMENT, fn, "num_splits = %d is negative", num_splits);
+    a4j::DeviceInfo dev;
+    cudaError_t e = a4j::current_device_info(dev);
+    if (e != cudaSuccess) return a4j::fail_cuda(fn, "cudaGetDevice/cudaDeviceGetAttribute", e);
+    const a4j::Path path = a4j::path_of(dtype, compute_mode);
+    const int hd = a4j::padded_headdim(std::max(head_dim, head_dim_v));
+    const a4j::SplitPlan plan =
+        a4j::plan_splits(path, hd, batch, seqlen_q, seqlen_k, num_heads, num_heads_kv, head_dim_v, num_splits, dev);
+    *bytes_out = plan.ws_bytes;
+    if (splits_out) *splits_out = plan.splits;
+    return A4J_SUCCESS;
+  } catch (...) {
+    return a4j::fail(A4J_ERROR_INTERNAL, fn, "unexpected C++ exception");
+  }
+}
+
+}  // extern "C"
