@@ -50,11 +50,9 @@ public final class GatedAttention extends LinearFamilyOp {
     }
 
     /** Builder: {@code Attention.gated().scale(s).build()}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private boolean reverse;
         private int[] cuSeqlens;
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder() {
         }
@@ -69,13 +67,8 @@ public final class GatedAttention extends LinearFamilyOp {
             return this;
         }
 
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -70,13 +70,11 @@ public final class LinearAttention extends LinearFamilyOp {
     }
 
     /** Builder: {@code Attention.linear().normalize(false).scale(s).build()}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private boolean normalize;
         private float[] decay;
         private boolean reverse;
         private int[] cuSeqlens;
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder() {
         }
@@ -109,14 +107,8 @@ public final class LinearAttention extends LinearFamilyOp {
             return this;
         }
 
-        /** Scale; default {@code Dk^-1/2}. Lightning (OpenNLPLab) uses 1.0. */
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 

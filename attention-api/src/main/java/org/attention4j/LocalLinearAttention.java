@@ -107,13 +107,11 @@ public final class LocalLinearAttention extends AttentionOp {
     }
 
     /** Builder: {@code Attention.localLinear().ridgeLambda(0.1).scale(s).deltaEps(1e-12).build()}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private double ridgeLambda = 10.0;
         private double deltaEps = 1e-12;
         private boolean causal = true;
         private int blockSize;
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder() {
         }
@@ -144,13 +142,8 @@ public final class LocalLinearAttention extends AttentionOp {
             return this;
         }
 
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 

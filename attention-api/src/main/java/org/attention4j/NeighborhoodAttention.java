@@ -92,13 +92,11 @@ public final class NeighborhoodAttention extends AttentionOp {
     }
 
     /** Builder: {@code Attention.neighborhood(7, 7).stride(1).dilation(2).causal(false).build()}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private final int[] kernel;
         private int[] stride = {1};
         private int[] dilation = {1};
         private boolean[] causal = {false};
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder(int... kernel) {
             this.kernel = positive(kernel, "kernel", 2, "an int >= 2");
@@ -124,14 +122,8 @@ public final class NeighborhoodAttention extends AttentionOp {
             return this;
         }
 
-        /** Softmax scale; default {@code D^-1/2}. An explicit 0 is honoured (NATTEN would silently use the default). */
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 

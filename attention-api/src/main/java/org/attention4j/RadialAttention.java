@@ -91,14 +91,12 @@ public final class RadialAttention extends AttentionOp {
     }
 
     /** Builder: {@code Attention.radial(frames, tokensPerFrame).blockSize(128).model(RadialModel.WAN).decayFactor(1.0)}. */
-    public static final class Builder {
+    public static final class Builder extends OpBuilder<Builder> {
         private final int frames;
         private final int tokensPerFrame;
         private int blockSize = 128;
         private RadialModel model = RadialModel.WAN;
         private double decayFactor = 1.0;
-        private Double scale;
-        private VerifyPolicy verify;
 
         Builder(int frames, int tokensPerFrame) {
             Checks.check(frames >= 1, "frames", ">= 1", frames);
@@ -128,13 +126,8 @@ public final class RadialAttention extends AttentionOp {
             return this;
         }
 
-        public Builder scale(double scale) {
-            this.scale = Checks.finite(scale, "scale");
-            return this;
-        }
-
-        public Builder verify(VerifyPolicy policy) {
-            this.verify = Checks.notNull(policy, "verify");
+        @Override
+        Builder self() {
             return this;
         }
 

@@ -4,19 +4,12 @@ import java.util.Arrays;
 import org.attention4j.internal.Checks;
 
 /** Settings shared by the softmax and sliding-window builders. */
-abstract class SoftmaxFamilyBuilder<B extends SoftmaxFamilyBuilder<B>> {
-    Double scale;
+public abstract class SoftmaxFamilyBuilder<B extends SoftmaxFamilyBuilder<B>> extends OpBuilder<B> {
     double softcap;
     float[] alibi;
     boolean alibiPerBatch;
-    VerifyPolicy verify;
 
-    abstract B self();
-
-    /** Softmax scale; default {@code D^-1/2}. Must be finite. */
-    public B scale(double scale) {
-        this.scale = Checks.finite(scale, "scale");
-        return self();
+    SoftmaxFamilyBuilder() {
     }
 
     /** Softcap {@code c > 0} ({@code c * tanh(s / c)} before masks); 0 turns it off. */
@@ -41,12 +34,6 @@ abstract class SoftmaxFamilyBuilder<B extends SoftmaxFamilyBuilder<B>> {
     public B alibiSlopesPerBatch(float[] slopes) {
         alibiSlopes(slopes);
         this.alibiPerBatch = alibi != null;
-        return self();
-    }
-
-    /** Verification policy for this operator (overrides {@code attention4j.verify}). */
-    public B verify(VerifyPolicy policy) {
-        this.verify = Checks.notNull(policy, "verify");
         return self();
     }
 
