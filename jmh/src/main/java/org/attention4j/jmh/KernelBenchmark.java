@@ -2,6 +2,7 @@ package org.attention4j.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.attention4j.Attention;
+import org.attention4j.cpu.vectorization.VectorizationProvider;
 import org.attention4j.internal.Dispatcher;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,9 +30,16 @@ public abstract class KernelBenchmark {
     @Param("cpu")
     public String backend;
 
-    /** Forces {@link #backend} for this JVM; the dispatcher then fails loudly if it cannot run a call. */
+    /**
+     * Forces {@link #backend} for this JVM; the dispatcher then fails loudly if it cannot run a call. The CPU
+     * figures must come from the Vector API kernels, never from the scalar fallback.
+     */
     protected final void forceBackend() {
         System.setProperty(Dispatcher.BACKEND_PROPERTY, backend);
+        VectorizationProvider provider = VectorizationProvider.getInstance();
+        if ("cpu".equals(backend) && provider.tileOps().getClass() == VectorizationProvider.scalar().tileOps().getClass()) {
+            throw new IllegalStateException("the cpu kernels run their scalar fallback: " + provider);
+        }
     }
 
     /** Fails the trial unless the last call ran on {@link #backend} (a silent fallback would time the wrong code). */
