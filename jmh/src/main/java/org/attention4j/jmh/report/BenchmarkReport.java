@@ -58,6 +58,8 @@ public final class BenchmarkReport {
         sb.append("### Machine ceilings (same run)\n\n| ceiling | measured |\n|---|---|\n");
         sb.append("| fp32 FMA peak, Vector API preferred species, registers only, all cores | ").append(gflops(peakFlops)).append(" GFLOP/s |\n");
         sb.append("| read bandwidth, Vector API sum over 128 MiB per core, all cores | ").append(fmt(readBytes / 1e9, 1)).append(" GB/s |\n\n");
+        results.stream().map(Result::settings).distinct().forEach(s -> sb.append("- ").append(s).append('\n'));
+        sb.append('\n');
     }
 
     private void softmax(StringBuilder sb) {

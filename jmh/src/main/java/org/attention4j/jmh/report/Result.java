@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * {@code shape} is every other parameter, so rows of different implementations on one shape share it.
  */
 record Result(String benchmark, String family, String impl, Map<String, String> params, String shape,
-              double secondsPerOp, Map<String, Double> ratesPerSecond) {
+              double secondsPerOp, Map<String, Double> ratesPerSecond, String settings) {
 
     @SuppressWarnings("unchecked")
     static Result of(Map<String, Object> row) {
@@ -56,8 +56,12 @@ record Result(String benchmark, String family, String impl, Map<String, String> 
                 }
             }
         }
+        String settings = "JDK " + row.getOrDefault("jdkVersion", "?") + " (" + row.getOrDefault("vmName", "?") + "), JMH "
+                + row.getOrDefault("jmhVersion", "?") + ", " + count(row.get("forks")) + " fork, warm-up "
+                + count(row.get("warmupIterations")) + " x " + row.getOrDefault("warmupTime", "?") + ", measurement "
+                + count(row.get("measurementIterations")) + " x " + row.getOrDefault("measurementTime", "?");
         return new Result(benchmark, family, impl, Collections.unmodifiableMap(params), shapeParams.toString(), seconds,
-                Collections.unmodifiableMap(rates));
+                Collections.unmodifiableMap(rates), settings);
     }
 
     @SuppressWarnings("unchecked")
@@ -67,6 +71,10 @@ record Result(String benchmark, String family, String impl, Map<String, String> 
 
     int intParam(String name) {
         return Integer.parseInt(params.get(name));
+    }
+
+    private static String count(Object o) {
+        return o instanceof Double ? Long.toString(Math.round((Double) o)) : "?";
     }
 
     private static double number(Object o) {
