@@ -32,7 +32,7 @@ public final class CpuBackend implements AttentionBackend {
 
     /** A backend with its own pool of {@code threads} and the given provider (tests, benchmarks). */
     public CpuBackend(int threads, VectorizationProvider provider) {
-        this.threads = new CpuThreads(threads);
+        this.threads = CpuThreads.shared(threads);
         this.ops = provider.tileOps();
     }
 

@@ -2,6 +2,8 @@ package org.attention4j.cpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,8 +19,15 @@ public final class CpuThreads {
     /** System property: number of threads (default: available processors). */
     public static final String THREADS_PROPERTY = "attention4j.cpu.threads";
 
+    private static final ConcurrentMap<Integer, CpuThreads> SHARED = new ConcurrentHashMap<>();
+
     private final int threads;
     private final ExecutorService pool;
+
+    /** The process-wide pool of {@code threads} (backends of the same size share their idle workers). */
+    public static CpuThreads shared(int threads) {
+        return SHARED.computeIfAbsent(threads, CpuThreads::new);
+    }
 
     /** A pool of {@code threads} (the calling thread counts as one of them). */
     public CpuThreads(int threads) {

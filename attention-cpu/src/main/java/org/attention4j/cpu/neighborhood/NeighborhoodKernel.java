@@ -24,8 +24,10 @@ import org.attention4j.spi.Support;
  * <p>Axes are handled as three, leading missing axes having extent 1, so one loop nest serves every rank.
  */
 public final class NeighborhoodKernel {
-    /** Query tile extents per rank (about 64 rows). */
-    private static final int[][] QUERY_TILE = {{1, 1, 64}, {1, 8, 8}, {4, 4, 4}};
+    /** Rows per query tile (the online-softmax state's size). */
+    private static final int TILE_ROWS = 64;
+    /** Key lines are laid out in multiples of this many keys (one AVX-512 vector). */
+    private static final int LINE_QUANTUM = 16;
 
     private NeighborhoodKernel() {
     }
@@ -37,6 +39,10 @@ public final class NeighborhoodKernel {
         int n = call.spatialRank();
         if (n < 1 || n > 3) {
             return Support.no("neighborhood attention takes 1 to 3 spatial axes, got " + n);
+        }
+        long rows = (long) call.batch() * call.kvHeads() * call.keyTokens() * Math.max(call.headDim(), call.valueDim());
+        if (rows > Integer.MAX_VALUE - 8) {
+            return Support.no("fp32 copies of K/V would exceed one Java array (" + rows + " elements)");
         }
         return Support.yes();
     }
@@ -94,7 +100,7 @@ public final class NeighborhoodKernel {
         int group = heads / call.kvHeads();
         int dvp = (dv + ops.lanes() - 1) / ops.lanes() * ops.lanes();
         int tokens = call.queryTokens();
-        int[] te = QUERY_TILE[geo.rank - 1];
+        int[] te = queryTile(geo);
         // Work list: (group combination, tile) pairs; the tile grid depends on the group's lengths.
         int[] tileStart = new int[geo.groups + 1];
         for (int gc = 0; gc < geo.groups; gc++) {
@@ -104,7 +110,13 @@ public final class NeighborhoodKernel {
             tileStart[gc + 1] = tileStart[gc] + t;
         }
         int perHead = tileStart[geo.groups];
-        TensorReader qr = new TensorReader(q), kr = new TensorReader(call.k()), vr = new TensorReader(call.v());
+        TensorReader qr = new TensorReader(q);
+        int kvHeads = call.kvHeads();
+        // K and V as contiguous fp32 token rows per (batch, kv head): the per-tile gathers then read plain arrays.
+        float[] kRows = new float[batch * kvHeads * tokens * d];
+        float[] vRows = new float[batch * kvHeads * tokens * dv];
+        packRows(call.k(), geo, kRows, d, threads);
+        packRows(call.v(), geo, vRows, dv, threads);
         TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
         float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
         float qScale = (float) (op.scale(d) / Math.log(2));
@@ -118,10 +130,32 @@ public final class NeighborhoodKernel {
             int[] tilesPerAxis = {ceilDiv(n[0], te[0]), ceilDiv(n[1], te[1]), ceilDiv(n[2], te[2])};
             int[] t0 = {tile / (tilesPerAxis[1] * tilesPerAxis[2]) * te[0], (tile / tilesPerAxis[2]) % tilesPerAxis[1] * te[1],
                     tile % tilesPerAxis[2] * te[2]};
-            runTile(geo, w, qr, kr, vr, qScale, b, h, h / group, g, n, t0, te, d, dv, dvp, heads, tokens, out, lse);
+            int kvh = h / group;
+            runTile(geo, w, qr, kRows, vRows, (b * kvHeads + kvh) * tokens, qScale, b, h, g, n, t0, te, d, dv, dvp, heads,
+                    tokens, out, lse);
         });
         Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
         return new AttentionResult(out.tensor(), lseT, null, null);
+    }
+
+    /**
+     * Query tile extents: 64 in 1-D and 4 x 4 x 4 in 3-D (balanced boxes measured best there). In 2-D, along
+     * the last axis the smallest extent whose key span {@code t + k - 1} fills whole vectors (for k <= 16 one
+     * vector: a row then wastes only {@code (t - 1) / (t + k - 1)} of a line); the remaining rows go to the
+     * outer axis, where rows that see none of a key tile are skipped.
+     */
+    static int[] queryTile(Geometry geo) {
+        if (geo.rank == 3) {
+            return new int[] {4, 4, 4};
+        }
+        if (geo.rank == 1) {
+            return new int[] {1, 1, TILE_ROWS};
+        }
+        int k2 = geo.kernel[2] + geo.stride[2] - 1;
+        int span = (k2 + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
+        int n2 = (geo.ext[2] + geo.dil[2] - 1) / geo.dil[2];
+        int t2 = Math.max(1, Math.min(Math.min(TILE_ROWS, span - k2 + 1), n2));
+        return new int[] {1, TILE_ROWS / t2, t2};
     }
 
     private static long[] outShape(Tensor q, int dv) {
@@ -163,8 +197,21 @@ public final class NeighborhoodKernel {
         }
     }
 
-    private static void runTile(Geometry geo, Work w, TensorReader qr, TensorReader kr, TensorReader vr, float qScale,
-                                int b, int h, int kvh, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
+    /** {@code rows[((b * Hkv + g) * tokens + tok) * width + e] = x[b, tok.., g, e]}, in fp32. */
+    private static void packRows(Tensor x, Geometry geo, float[] rows, int width, CpuThreads threads) {
+        TensorReader r = new TensorReader(x);
+        int batch = x.dim(0), kvHeads = x.dim(-2);
+        int tokens = geo.ext[0] * geo.ext[1] * geo.ext[2];
+        threads.forEach(batch * kvHeads, () -> null, (item, unused) -> {
+            int b = item / kvHeads, g = item % kvHeads;
+            for (int tok = 0; tok < tokens; tok++) {
+                r.read(tokenPos(r, geo, b, tok, g), r.stride(-1), width, rows, ((item * tokens) + tok) * width, 1, 1f);
+            }
+        });
+    }
+
+    private static void runTile(Geometry geo, Work w, TensorReader qr, float[] kRows, float[] vRows, int rowBase,
+                                float qScale, int b, int h, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
                                 int heads, int tokens, TensorWriter out, float[] lse) {
         OnlineSoftmax st = w.st;
         int[] e = {Math.min(t0[0] + te[0], n[0]), Math.min(t0[1] + te[1], n[1]), Math.min(t0[2] + te[2], n[2])};
@@ -193,8 +240,13 @@ public final class NeighborhoodKernel {
         int boxKeys = wb[0] * wb[1] * wb[2];
         int tiles = ceilDiv(boxKeys, KEY_TILE);
         w.ensureTiles(tiles);
-        Arrays.fill(w.kt, 0, tiles * d * KEY_TILE, 0f);
-        Arrays.fill(w.v, 0, tiles * KEY_TILE * dvp, 0f);
+        // Only the last tile has columns the gather does not overwrite.
+        int tail = tiles * KEY_TILE - boxKeys;
+        if (tail > 0) {
+            int last = (tiles - 1) * d * KEY_TILE;
+            for (int dd = 0; dd < d; dd++) Arrays.fill(w.kt, last + dd * KEY_TILE + KEY_TILE - tail, last + (dd + 1) * KEY_TILE, 0f);
+            Arrays.fill(w.v, (tiles * KEY_TILE - tail) * dvp, tiles * KEY_TILE * dvp, 0f);
+        }
         // Gather the key box, last axis fastest, into K^T and V tiles.
         int c = 0;
         for (int x0 = bs[0]; x0 < be[0]; x0++) {
@@ -202,8 +254,9 @@ public final class NeighborhoodKernel {
                 for (int x2 = bs[2]; x2 < be[2]; x2++, c++) {
                     int tok = geo.token(x0 * geo.dil[0] + g[0], x1 * geo.dil[1] + g[1], x2 * geo.dil[2] + g[2]);
                     int tile = c / KEY_TILE, col = c % KEY_TILE;
-                    kr.read(tokenPos(kr, geo, b, tok, kvh), kr.stride(-1), d, w.kt, tile * d * KEY_TILE + col, KEY_TILE, 1f);
-                    vr.read(tokenPos(vr, geo, b, tok, kvh), vr.stride(-1), dv, w.v, (tile * KEY_TILE + col) * dvp, 1, 1f);
+                    int src = (rowBase + tok) * d, dst = tile * d * KEY_TILE + col;
+                    for (int dd = 0; dd < d; dd++) w.kt[dst + dd * KEY_TILE] = kRows[src + dd];
+                    System.arraycopy(vRows, (rowBase + tok) * dv, w.v, (tile * KEY_TILE + col) * dvp, dv);
                 }
             }
         }

@@ -110,9 +110,9 @@ public final class OnlineSoftmax {
         boolean rescale = false;
         if (n == KEY_TILE && softcap2 == 0 && alibi2 == 0 && allRowsSeeAll(j0)) {
             // The common interior tile: no mask, no bias; one fused pass per row.
-            ops.onlineSoftmaxRows(s, rows, KEY_TILE, m, l, alpha);
+            ops.onlineSoftmaxRows(s, 0, rows, KEY_TILE, KEY_TILE, null, m, l, alpha);
             for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
-            finishTile(rescale, v, vOff, n);
+            finishTile(0, rows, rescale, v, vOff, n);
             return;
         }
         for (int r = 0; r < rows; r++) {
@@ -147,7 +147,7 @@ public final class OnlineSoftmax {
             alpha[r] = al;
             rescale |= al != 1f;
         }
-        finishTile(rescale, v, vOff, n);
+        finishTile(0, rows, rescale, v, vOff, n);
     }
 
     private boolean allRowsSeeAll(int j0) {
@@ -157,44 +157,36 @@ public final class OnlineSoftmax {
         return true;
     }
 
-    /** Rescales the accumulators by {@code alpha} where the max moved, then {@code acc += P V}. */
-    private void finishTile(boolean rescale, float[] v, int vOff, int n) {
+    /** Rescales rows {@code [r0, r1)} of the accumulators by {@code alpha} where the max moved, then {@code acc += P V}. */
+    private void finishTile(int r0, int r1, boolean rescale, float[] v, int vOff, int n) {
         if (rescale) {
-            for (int r = 0; r < rows; r++) {
+            for (int r = r0; r < r1; r++) {
                 if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
             }
         }
-        ops.matmulAdd(rows, dvp, n, s, 0, KEY_TILE, v, vOff, dvp, acc, 0, dvp);
+        ops.matmulAdd(r1 - r0, dvp, n, s, r0 * KEY_TILE, KEY_TILE, v, vOff, dvp, acc, r0 * dvp, dvp);
     }
 
     /**
      * {@link #visit} with an arbitrary mask: {@code mask[r * KEY_TILE + c]} is 0 (visible) or {@code -inf};
-     * {@code visible[r]} counts the visible keys of row r in this tile (0 skips the row). Used where the keys
-     * a row sees are not one contiguous run of the tile (multi-dimensional neighborhoods).
+     * {@code visible[r]} counts the visible keys of row r in this tile. Used where the keys a row sees are
+     * not one contiguous run of the tile (multi-dimensional neighborhoods). Only the span of rows that see
+     * some key of the tile is computed, and a tile every such row sees whole skips the mask.
      */
     public void visitMasked(float[] kt, int ktOff, float[] v, int vOff, int n, float[] mask, int[] visible) {
-        ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
-        boolean rescale = false;
-        for (int r = 0; r < rows; r++) {
-            int row = r * KEY_TILE;
-            alpha[r] = 1f;
-            if (visible[r] == 0) {
-                Arrays.fill(s, row, row + KEY_TILE, 0f);
-                continue;
-            }
-            ops.axpy(1f, mask, row, s, row, n);
-            float mx = ops.max(s, row, n);
-            float mOld = m[r];
-            float mNew = Math.max(mOld, mx);
-            float al = rescale(mOld, mNew);
-            float sum = ops.exp2Shifted(s, row, n, mNew);
-            if (n < KEY_TILE) Arrays.fill(s, row + n, row + KEY_TILE, 0f);
-            l[r] = l[r] * al + sum;
-            m[r] = mNew;
-            alpha[r] = al;
-            rescale |= al != 1f;
+        int r0 = 0, r1 = rows;
+        while (r0 < r1 && visible[r0] == 0) r0++;
+        while (r1 > r0 && visible[r1 - 1] == 0) r1--;
+        if (r0 == r1) {
+            return;
         }
-        finishTile(rescale, v, vOff, n);
+        boolean whole = true;
+        for (int r = r0; r < r1 && whole; r++) whole = visible[r] == n;
+        ops.matmul(r1 - r0, KEY_TILE, d, q, r0 * d, d, kt, ktOff, KEY_TILE, s, r0 * KEY_TILE, KEY_TILE);
+        ops.onlineSoftmaxRows(s, r0, r1, KEY_TILE, n, whole ? null : mask, m, l, alpha);
+        boolean rescale = false;
+        for (int r = r0; r < r1; r++) rescale |= alpha[r] != 1f;
+        finishTile(r0, r1, rescale, v, vOff, n);
     }
 
     /** {@code 2^(mOld - mNew)}: 1 without an exp when the max did not move (most tiles), 0 from an empty start. */

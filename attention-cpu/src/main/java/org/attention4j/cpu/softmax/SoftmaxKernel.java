@@ -30,6 +30,8 @@ public final class SoftmaxKernel {
     static final int SPLIT_BELOW_ITEMS = 16;
     /** Key tiles per chunk when splitting. */
     static final int SPLIT_CHUNK_TILES = 8;
+    /** Most chunks per item when splitting (bounds the partial buffers). */
+    static final int MAX_CHUNKS = 64;
 
     private SoftmaxKernel() {
     }
@@ -72,8 +74,9 @@ public final class SoftmaxKernel {
         int items = batch * heads * qTiles;
         int maxKeyTiles = 0;
         for (int b = 0; b < batch; b++) maxKeyTiles = Math.max(maxKeyTiles, (keys.keys(b) + KEY_TILE - 1) / KEY_TILE);
-        int chunks = items < SPLIT_BELOW_ITEMS ? Math.max(1, (maxKeyTiles + SPLIT_CHUNK_TILES - 1) / SPLIT_CHUNK_TILES) : 1;
-        int chunkTiles = chunks == 1 ? Integer.MAX_VALUE : SPLIT_CHUNK_TILES;
+        // At most MAX_CHUNKS chunks of at least SPLIT_CHUNK_TILES tiles: a function of the shapes only.
+        int chunkTiles = Math.max(SPLIT_CHUNK_TILES, (maxKeyTiles + MAX_CHUNKS - 1) / MAX_CHUNKS);
+        int chunks = items < SPLIT_BELOW_ITEMS ? Math.max(1, (maxKeyTiles + chunkTiles - 1) / chunkTiles) : 1;
 
         Tile tile = new Tile(op, call, qr, keys, qScale, softcap, group, sq);
         if (chunks == 1) {
@@ -84,22 +87,23 @@ public final class SoftmaxKernel {
             });
         } else {
             // Split-KV: partial (acc, m, l) per (item, chunk), merged in chunk order.
-            int stride = QUERY_TILE * dvp;
+            int tileRows = Math.min(QUERY_TILE, sq);
+            int stride = tileRows * dvp;
             float[] pAcc = new float[items * chunks * stride];
-            float[] pM = new float[items * chunks * QUERY_TILE];
-            float[] pL = new float[items * chunks * QUERY_TILE];
+            float[] pM = new float[items * chunks * tileRows];
+            float[] pL = new float[items * chunks * tileRows];
             threads.forEach(items * chunks, () -> new OnlineSoftmax(ops, QUERY_TILE, d, dvp), (work, st) -> {
                 int item = work / chunks, c = work % chunks;
                 int b = item / (heads * qTiles), h = (item / qTiles) % heads, qt = item % qTiles;
                 int rows = tile.run(st, b, h, qt, c * chunkTiles, (c + 1) * chunkTiles);
                 System.arraycopy(st.acc, 0, pAcc, work * stride, rows * dvp);
-                System.arraycopy(st.m, 0, pM, work * QUERY_TILE, rows);
-                System.arraycopy(st.l, 0, pL, work * QUERY_TILE, rows);
+                System.arraycopy(st.m, 0, pM, work * tileRows, rows);
+                System.arraycopy(st.l, 0, pL, work * tileRows, rows);
             });
             threads.forEach(items, () -> new OnlineSoftmax(ops, QUERY_TILE, d, dvp), (item, st) -> {
                 int b = item / (heads * qTiles), h = (item / qTiles) % heads, qt = item % qTiles;
                 int rows = Math.min(QUERY_TILE, sq - qt * QUERY_TILE);
-                mergeChunks(st, rows, item * chunks, chunks, pAcc, pM, pL, stride, ops);
+                mergeChunks(st, rows, item * chunks, chunks, pAcc, pM, pL, stride, tileRows, ops);
                 store(st, rows, b, h, qt * QUERY_TILE, sq, heads, dv, out, lse);
             });
         }
@@ -109,22 +113,22 @@ public final class SoftmaxKernel {
 
     /** Exact LSE merge (spec 0.4, max-shifted form) of chunk partials into {@code st}. */
     private static void mergeChunks(OnlineSoftmax st, int rows, int first, int chunks, float[] pAcc, float[] pM,
-                                    float[] pL, int stride, TileOps ops) {
+                                    float[] pL, int stride, int tileRows, TileOps ops) {
         int dvp = st.dvp();
         for (int r = 0; r < rows; r++) {
             float mMax = Float.NEGATIVE_INFINITY;
             for (int c = 0; c < chunks; c++) {
                 int w = first + c;
-                if (pL[w * QUERY_TILE + r] > 0) mMax = Math.max(mMax, pM[w * QUERY_TILE + r]);
+                if (pL[w * tileRows + r] > 0) mMax = Math.max(mMax, pM[w * tileRows + r]);
             }
             float lSum = 0f;
             java.util.Arrays.fill(st.acc, r * dvp, (r + 1) * dvp, 0f);
             if (mMax != Float.NEGATIVE_INFINITY) {
                 for (int c = 0; c < chunks; c++) {
                     int w = first + c;
-                    float lc = pL[w * QUERY_TILE + r];
+                    float lc = pL[w * tileRows + r];
                     if (lc <= 0) continue;
-                    float wgt = (float) Math.exp((pM[w * QUERY_TILE + r] - mMax) * LN2);
+                    float wgt = (float) Math.exp((pM[w * tileRows + r] - mMax) * LN2);
                     lSum += lc * wgt;
                     ops.axpy(wgt, pAcc, w * stride + r * dvp, st.acc, r * dvp, dvp);
                 }

@@ -39,17 +39,29 @@ public interface TileOps {
     float exp2Shifted(float[] x, int off, int n, float shift);
 
     /**
-     * One online-softmax step (spec 1.6) for {@code rows} full rows of a score tile with leading dimension
-     * {@code ld} (all {@code ld} columns visible): per row, {@code mNew = max(m, rowmax)}, the row becomes
-     * {@code 2^(s - mNew)}, {@code alpha = 2^(m - mNew)} (0 from an empty start, exactly 1 when the max
-     * stays), {@code l = l * alpha + rowsum}, {@code m = mNew}.
+     * One online-softmax step (spec 1.6) for rows {@code [r0, r1)} of a score tile with leading dimension
+     * {@code ld}, of which the first {@code n} columns are keys. With a {@code mask} (0 or {@code -inf} per
+     * element, same layout) it is added first. Per row: {@code mNew = max(m, rowmax)}; the row becomes
+     * {@code 2^(s - mNew)} (0 past column n); {@code alpha = 2^(m - mNew)} (0 from an empty start, exactly 1
+     * when the max stays); {@code l = l * alpha + rowsum}; {@code m = mNew}. A row with no visible key in the
+     * tile becomes 0 with {@code alpha = 1}.
      */
-    default void onlineSoftmaxRows(float[] s, int rows, int ld, float[] m, float[] l, float[] alpha) {
-        for (int r = 0; r < rows; r++) {
+    default void onlineSoftmaxRows(float[] s, int r0, int r1, int ld, int n, float[] mask, float[] m, float[] l,
+                                   float[] alpha) {
+        for (int r = r0; r < r1; r++) {
+            int row = r * ld;
+            if (mask != null) axpy(1f, mask, row, s, row, n);
+            java.util.Arrays.fill(s, row + n, row + ld, 0f);
+            float mx = max(s, row, n);
+            alpha[r] = 1f;
+            if (mx == Float.NEGATIVE_INFINITY) {
+                java.util.Arrays.fill(s, row, row + n, 0f);
+                continue;
+            }
             float mOld = m[r];
-            float mNew = Math.max(mOld, max(s, r * ld, ld));
+            float mNew = Math.max(mOld, mx);
             float al = mOld == mNew ? 1f : mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((mOld - mNew) * Math.log(2));
-            float sum = exp2Shifted(s, r * ld, ld, mNew);
+            float sum = exp2Shifted(s, row, n, mNew);
             l[r] = l[r] * al + sum;
             m[r] = mNew;
             alpha[r] = al;

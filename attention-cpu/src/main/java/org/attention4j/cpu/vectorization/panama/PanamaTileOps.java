@@ -215,16 +215,29 @@ final class PanamaTileOps implements TileOps {
     }
 
     @Override
-    public void onlineSoftmaxRows(float[] s, int rows, int ld, float[] m, float[] l, float[] alpha) {
-        if (ld != 4 * L) {
-            TileOps.super.onlineSoftmaxRows(s, rows, ld, m, l, alpha);
+    public void onlineSoftmaxRows(float[] s, int r0, int r1, int ld, int n, float[] mask, float[] m, float[] l,
+                                  float[] alpha) {
+        if (ld != 4 * L || n != ld) {
+            TileOps.super.onlineSoftmaxRows(s, r0, r1, ld, n, mask, m, l, alpha);
             return;
         }
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             int o = r * ld;
-            FloatVector mv = FloatVector.fromArray(SP, s, o).max(FloatVector.fromArray(SP, s, o + L))
-                    .max(FloatVector.fromArray(SP, s, o + 2 * L).max(FloatVector.fromArray(SP, s, o + 3 * L)));
+            FloatVector mv = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
+            for (int i = 0; i < 4 * L; i += L) {
+                FloatVector x = FloatVector.fromArray(SP, s, o + i);
+                if (mask != null) {
+                    x = x.add(FloatVector.fromArray(SP, mask, o + i));
+                    x.intoArray(s, o + i);
+                }
+                mv = mv.max(x);
+            }
             float mx = mv.reduceLanes(VectorOperators.MAX);
+            alpha[r] = 1f;
+            if (mx == Float.NEGATIVE_INFINITY) {
+                java.util.Arrays.fill(s, o, o + ld, 0f);
+                continue;
+            }
             float mOld = m[r];
             float mNew = Math.max(mOld, mx);
             FloatVector sh = FloatVector.broadcast(SP, mNew);
