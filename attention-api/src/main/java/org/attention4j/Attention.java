@@ -3,6 +3,7 @@ package org.attention4j;
 import org.attention4j.internal.Checks;
 import org.attention4j.internal.Dispatcher;
 import org.attention4j.spi.AttentionCall;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The entry point: one static factory per operator family. Each returns a fluent builder of an immutable
@@ -74,7 +75,7 @@ public final class Attention {
     }
 
     /** The name of the backend that answered the calling thread's last operator call ({@code null} before any). */
-    public static String lastBackend() {
+    public static @Nullable String lastBackend() {
         return Dispatcher.lastBackend();
     }
 

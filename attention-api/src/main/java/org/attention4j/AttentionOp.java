@@ -1,14 +1,16 @@
 package org.attention4j;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An immutable operator specification: what to compute, independent of the inputs and of the backend.
  * Built with the fluent builders of {@link Attention}.
  */
 public abstract class AttentionOp {
-    private final Double scale;
-    private final VerifyPolicy verify;
+    private final @Nullable Double scale;
+    private final @Nullable VerifyPolicy verify;
 
-    AttentionOp(Double scale, VerifyPolicy verify) {
+    AttentionOp(@Nullable Double scale, @Nullable VerifyPolicy verify) {
         this.scale = scale;
         this.verify = verify;
     }
@@ -23,7 +25,7 @@ public abstract class AttentionOp {
     public abstract String config();
 
     /** The explicit scale, or {@code null} for the spec default {@code D^-1/2}. */
-    public Double explicitScale() {
+    public @Nullable Double explicitScale() {
         return scale;
     }
 
@@ -33,7 +35,7 @@ public abstract class AttentionOp {
     }
 
     /** The explicit verification policy, or {@code null} to follow {@code attention4j.verify}. */
-    public VerifyPolicy verifyPolicy() {
+    public @Nullable VerifyPolicy verifyPolicy() {
         return verify;
     }
 

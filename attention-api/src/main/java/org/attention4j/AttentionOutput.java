@@ -14,4 +14,14 @@ public record AttentionOutput(Tensor output, Tensor lse) {
         Checks.notNull(output, "output");
         Checks.notNull(lse, "lse");
     }
+
+    /** Kotlin destructuring: {@code val (o, lse) = op.forwardWithLse(q, k, v)}. */
+    public Tensor component1() {
+        return output;
+    }
+
+    /** Kotlin destructuring: the LSE. */
+    public Tensor component2() {
+        return lse;
+    }
 }

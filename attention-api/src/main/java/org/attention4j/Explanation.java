@@ -1,6 +1,7 @@
 package org.attention4j;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The dispatcher's reasoning for one call: every backend considered, in order.
@@ -9,7 +10,7 @@ import java.util.List;
  * @param entries one per backend, highest priority first
  * @param chosen  the name of the backend that would run the call, or null if none can
  */
-public record Explanation(String call, List<Entry> entries, String chosen) {
+public record Explanation(String call, List<Entry> entries, @Nullable String chosen) {
     /**
      * @param backend   backend name
      * @param priority  its priority

@@ -2,6 +2,7 @@ package org.attention4j;
 
 import org.attention4j.internal.Checks;
 import org.attention4j.spi.AttentionCall;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gated linear attention (spec section 4): {@code S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T},
@@ -22,7 +23,7 @@ public final class GatedAttention extends LinearFamilyOp {
     }
 
     /** Forward with gates {@code g} from {@code h0 [N, H, Dk, Dv]} (nullable: zeros). */
-    public LinearOutput forward(Tensor q, Tensor k, Tensor v, Tensor g, Tensor h0) {
+    public LinearOutput forward(Tensor q, Tensor k, Tensor v, Tensor g, @Nullable Tensor h0) {
         return run(validateCall(q, k, v, g, h0));
     }
 
@@ -31,7 +32,7 @@ public final class GatedAttention extends LinearFamilyOp {
         return forward(q, k, v, g, null);
     }
 
-    AttentionCall validateCall(Tensor q, Tensor k, Tensor v, Tensor g, Tensor h0) {
+    AttentionCall validateCall(Tensor q, Tensor k, Tensor v, Tensor g, @Nullable Tensor h0) {
         AttentionCall.Builder b = validate(q, k, v, h0);
         Checks.notNull(g, "g");
         long[] vec = {q.size(0), q.size(1), q.size(2), q.size(3)};

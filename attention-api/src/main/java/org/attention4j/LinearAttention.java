@@ -2,6 +2,7 @@ package org.attention4j;
 
 import org.attention4j.internal.Checks;
 import org.attention4j.spi.AttentionCall;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Linear attention (spec 3.1-3.3): {@code S_t = exp(γ_h) S_{t-1} + k_t v_t^T}, {@code o_t = S_t^T (scale q_t)},
@@ -14,7 +15,7 @@ import org.attention4j.spi.AttentionCall;
  */
 public final class LinearAttention extends LinearFamilyOp {
     private final boolean normalize;
-    private final float[] decay;
+    private final float @Nullable [] decay;
 
     private LinearAttention(Builder b) {
         super(b.scale, b.verify, b.reverse, b.cuSeqlens);
@@ -28,7 +29,7 @@ public final class LinearAttention extends LinearFamilyOp {
     public boolean normalize() { return normalize; }
 
     /** Per-head log decays {@code γ_h} ({@code [H]}), or null for none. */
-    public float[] decay() { return decay == null ? null : decay.clone(); }
+    public float @Nullable [] decay() { return decay == null ? null : decay.clone(); }
 
     @Override
     public String config() {
@@ -42,16 +43,16 @@ public final class LinearAttention extends LinearFamilyOp {
     }
 
     /** Forward from {@code h0 [N, H, Dk, Dv]} (nullable: zeros). */
-    public LinearOutput forward(Tensor q, Tensor k, Tensor v, Tensor h0) {
+    public LinearOutput forward(Tensor q, Tensor k, Tensor v, @Nullable Tensor h0) {
         return forward(q, k, v, h0, null);
     }
 
     /** Forward from {@code h0} and, when normalizing, the key sum {@code z0 [N, H, Dk]} (both nullable). */
-    public LinearOutput forward(Tensor q, Tensor k, Tensor v, Tensor h0, Tensor z0) {
+    public LinearOutput forward(Tensor q, Tensor k, Tensor v, @Nullable Tensor h0, @Nullable Tensor z0) {
         return run(validateCall(q, k, v, h0, z0));
     }
 
-    AttentionCall validateCall(Tensor q, Tensor k, Tensor v, Tensor h0, Tensor z0) {
+    AttentionCall validateCall(Tensor q, Tensor k, Tensor v, @Nullable Tensor h0, @Nullable Tensor z0) {
         AttentionCall.Builder b = validate(q, k, v, h0);
         if (decay != null) {
             Checks.check(decay.length == q.dim(2), "decay", "one log decay per head (H = " + q.dim(2) + ")", decay.length);

@@ -5,6 +5,7 @@ import org.attention4j.internal.Checks;
 import org.attention4j.internal.Dispatcher;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
+import org.jspecify.annotations.Nullable;
 
 /** Shared body of {@link LinearAttention} and {@link GatedAttention}: one recurrence, different decays. */
 public abstract class LinearFamilyOp extends AttentionOp {
@@ -21,7 +22,7 @@ public abstract class LinearFamilyOp extends AttentionOp {
     public boolean reverse() { return reverse; }
 
     /** Sequence offsets of a variable-length batch ({@code B} must be 1), or null. */
-    public int[] cuSeqlens() { return cuSeqlens == null ? null : cuSeqlens.clone(); }
+    public int @Nullable [] cuSeqlens() { return cuSeqlens == null ? null : cuSeqlens.clone(); }
 
     /** Number of sequences: {@code cuSeqlens.length - 1}, or the batch size. */
     public int sequences(int batch) {
@@ -38,7 +39,7 @@ public abstract class LinearFamilyOp extends AttentionOp {
     }
 
     /** Validates q, k, v (and h0) and returns the call builder. */
-    AttentionCall.Builder validate(Tensor q, Tensor k, Tensor v, Tensor h0) {
+    AttentionCall.Builder validate(Tensor q, Tensor k, Tensor v, @Nullable Tensor h0) {
         // validateQkv accepts spatial ranks for neighborhood and radial; the linear family is sequences only.
         Checks.rank(q, "q", 4, "[B, T, H, Dk]");
         SoftmaxFamilyOp.validateQkv(q, k, v, true);

@@ -2,6 +2,7 @@ package org.attention4j;
 
 import java.util.Arrays;
 import org.attention4j.internal.Checks;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The recurrent decode form of linear and gated attention (spec 3.6, 4.4): a fp32 state
@@ -28,7 +29,7 @@ public final class LinearState {
     public Tensor state() { return state; }
 
     /** The running key sum {@code [B, H, Dk]} of normalized linear attention, else null. */
-    public Tensor keySum() { return keySum; }
+    public @Nullable Tensor keySum() { return keySum; }
 
     /** Replaces the state (e.g. with a forward pass's final state). */
     public LinearState setState(Tensor h) {
@@ -53,7 +54,7 @@ public final class LinearState {
     }
 
     /** One gated step with {@code g [B, H, Dk]} or {@code [B, H]}; returns {@code o [B, H, Dv]}. */
-    public Tensor step(Tensor q, Tensor k, Tensor v, Tensor g) {
+    public Tensor step(Tensor q, Tensor k, Tensor v, @Nullable Tensor g) {
         long[] s = state.shape();
         Checks.shape(q, "q", new long[] {s[0], s[1], s[2]}, "[B, H, Dk]");
         Checks.shape(k, "k", new long[] {s[0], s[1], s[2]}, "[B, H, Dk]");

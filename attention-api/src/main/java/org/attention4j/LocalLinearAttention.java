@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.attention4j.internal.Checks;
 import org.attention4j.internal.Dispatcher;
 import org.attention4j.spi.AttentionCall;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Local linear attention (spec section 7, FlashLLA): for each query, the intercept of a ridge-regularized
@@ -50,7 +51,7 @@ public final class LocalLinearAttention extends AttentionOp {
     }
 
     /** Output with a per-query ridge {@code lambda [B, Sq]} or {@code [B, Sq, H]} (nullable: the scalar). */
-    public Tensor forward(Tensor q, Tensor k, Tensor v, Tensor lambda) {
+    public Tensor forward(Tensor q, Tensor k, Tensor v, @Nullable Tensor lambda) {
         return Dispatcher.get().run(validate(q, k, v, lambda, null).build()).output();
     }
 

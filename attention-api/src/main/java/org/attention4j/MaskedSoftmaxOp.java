@@ -1,5 +1,7 @@
 package org.attention4j;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The view every backend takes of the softmax family (softmax and sliding window): scaled dot products,
  * optional softcap and ALiBi, a local window with FlashAttention's bottom-right alignment (spec 1.3).
@@ -21,7 +23,7 @@ public interface MaskedSoftmaxOp {
     int windowRight();
 
     /** ALiBi slopes ({@code [H]} or {@code [B, H]} row-major), or {@code null}. */
-    float[] alibiSlopes();
+    float @Nullable [] alibiSlopes();
 
     /** Whether the ALiBi slopes are per batch ({@code [B, H]}). */
     boolean alibiPerBatch();

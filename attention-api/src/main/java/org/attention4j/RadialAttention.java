@@ -6,6 +6,7 @@ import org.attention4j.internal.Dispatcher;
 import org.attention4j.radial.RadialMask;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Radial attention (spec section 6): bidirectional softmax over a static O(n log n) block mask of
@@ -67,7 +68,7 @@ public final class RadialAttention extends AttentionOp {
     }
 
     /** Output and LSE {@code [B, H, S]}; {@code keyLengths} may be null. */
-    public AttentionOutput forwardWithLse(Tensor q, Tensor k, Tensor v, int[] keyLengths) {
+    public AttentionOutput forwardWithLse(Tensor q, Tensor k, Tensor v, int @Nullable [] keyLengths) {
         AttentionResult r = Dispatcher.get().run(validate(q, k, v, keyLengths).needLse(true).build());
         return new AttentionOutput(r.output(), r.lse());
     }

@@ -5,6 +5,7 @@ import org.attention4j.internal.Checks;
 import org.attention4j.internal.Dispatcher;
 import org.attention4j.spi.AttentionCall;
 import org.attention4j.spi.AttentionResult;
+import org.jspecify.annotations.Nullable;
 
 /** Shared body of {@link SoftmaxAttention} and {@link SlidingWindowAttention}. */
 public abstract class SoftmaxFamilyOp extends AttentionOp implements MaskedSoftmaxOp {
@@ -22,7 +23,7 @@ public abstract class SoftmaxFamilyOp extends AttentionOp implements MaskedSoftm
     }
 
     @Override public double softcap() { return softcap; }
-    @Override public float[] alibiSlopes() { return alibi == null ? null : alibi.clone(); }
+    @Override public float @Nullable [] alibiSlopes() { return alibi == null ? null : alibi.clone(); }
     @Override public boolean alibiPerBatch() { return alibiPerBatch; }
 
     @Override
@@ -51,7 +52,7 @@ public abstract class SoftmaxFamilyOp extends AttentionOp implements MaskedSoftm
      * re-indexed from {@code keyStart[b]} for the causal/window alignment (FlashAttention KV-cache rules).
      * {@code keyStart} may be null (all zero).
      */
-    public AttentionOutput forwardWithKeyRanges(Tensor q, Tensor k, Tensor v, int[] keyStart, int[] keyEnd) {
+    public AttentionOutput forwardWithKeyRanges(Tensor q, Tensor k, Tensor v, int @Nullable [] keyStart, int[] keyEnd) {
         Checks.notNull(keyEnd, "keyEnd");
         AttentionResult r = run(validate(q, k, v, keyStart, keyEnd).needLse(true).build());
         return new AttentionOutput(r.output(), r.lse());

@@ -1,5 +1,7 @@
 package org.attention4j;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.attention4j.internal.Checks;
 
@@ -9,6 +11,9 @@ import org.attention4j.internal.Checks;
  * <p>The view's metadata is immutable; the elements are not (outputs are written in place, like a Java
  * array). Logical layout of attention inputs is {@code [B, S, H, D]}; a {@code [B, H, S, D]} tensor is
  * the same storage seen through {@link #permute(int...)}, not a copy.
+ *
+ * <p>Factories and methods taking a shape or an index come in {@code long...} and {@code int...} forms so
+ * that Kotlin {@code Int} and Scala {@code Int} values pass without conversion.
  */
 public final class Tensor {
     private final Storage storage;
@@ -56,11 +61,75 @@ public final class Tensor {
         return new Tensor(new Storage.Half(dtype, bits), shape.clone(), contiguousStrides(shape), 0);
     }
 
+    /** {@link #of(float[], long...)} with an {@code int} shape. */
+    public static Tensor of(float[] data, int... shape) {
+        return of(data, widen(shape, "shape"));
+    }
+
+    /** {@link #ofF16(short[], long...)} with an {@code int} shape. */
+    public static Tensor ofF16(short[] bits, int... shape) {
+        return ofF16(bits, widen(shape, "shape"));
+    }
+
+    /** {@link #ofBF16(short[], long...)} with an {@code int} shape. */
+    public static Tensor ofBF16(short[] bits, int... shape) {
+        return ofBF16(bits, widen(shape, "shape"));
+    }
+
+    /**
+     * A contiguous row-major tensor over {@code buffer}'s bytes from its position to its limit, without
+     * copying: the elements stay where the buffer keeps them (off the Java heap for a direct or mapped
+     * buffer). Elements are read in the buffer's byte order as it is now (see {@link Storage#of}); the
+     * remaining bytes must be exactly {@code product(shape) * dtype.byteSize()}.
+     */
+    public static Tensor of(ByteBuffer buffer, DType dtype, long... shape) {
+        Checks.notNull(buffer, "buffer");
+        Checks.notNull(dtype, "dtype");
+        long n = checkShape(shape);
+        long bytes = n * dtype.byteSize();
+        if (buffer.remaining() != bytes) {
+            throw Checks.mismatch("buffer", bytes + " remaining bytes (" + n + " " + dtype + " elements of shape "
+                    + Arrays.toString(shape) + ")", buffer.remaining() + " bytes");
+        }
+        return new Tensor(Storage.of(buffer, dtype), shape.clone(), contiguousStrides(shape), 0);
+    }
+
+    /** {@link #of(ByteBuffer, DType, long...)} with an {@code int} shape. */
+    public static Tensor of(ByteBuffer buffer, DType dtype, int... shape) {
+        return of(buffer, dtype, widen(shape, "shape"));
+    }
+
+    /**
+     * A new zero-filled contiguous tensor in off-heap memory (a direct buffer in the platform's byte order),
+     * for inputs too large to keep on the Java heap. At most {@code Integer.MAX_VALUE} bytes (one buffer).
+     */
+    public static Tensor allocateDirect(DType dtype, long... shape) {
+        Checks.notNull(dtype, "dtype");
+        long n = checkShape(shape);
+        long bytes = n * dtype.byteSize();
+        if (bytes > Integer.MAX_VALUE) {
+            throw Checks.mismatch("shape", "at most " + Integer.MAX_VALUE + " bytes in one direct buffer",
+                    bytes + " bytes for " + dtype + " " + Arrays.toString(shape));
+        }
+        ByteBuffer buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        return of(buffer, dtype, shape);
+    }
+
+    /** {@link #allocateDirect(DType, long...)} with an {@code int} shape. */
+    public static Tensor allocateDirect(DType dtype, int... shape) {
+        return allocateDirect(dtype, widen(shape, "shape"));
+    }
+
     /** A new zero-filled contiguous tensor. */
     public static Tensor zeros(DType dtype, long... shape) {
         Checks.notNull(dtype, "dtype");
         long n = checkShape(shape);
         return new Tensor(Storage.allocate(dtype, n), shape.clone(), contiguousStrides(shape), 0);
+    }
+
+    /** {@link #zeros(DType, long...)} with an {@code int} shape. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return zeros(dtype, widen(shape, "shape"));
     }
 
     /** A new contiguous tensor of {@code dtype} holding {@code data} rounded to that type. */
@@ -74,6 +143,11 @@ public final class Tensor {
             t.storage.setFloat(i, data[i]);
         }
         return t;
+    }
+
+    /** {@link #fromFloats(DType, float[], long...)} with an {@code int} shape. */
+    public static Tensor fromFloats(DType dtype, float[] data, int... shape) {
+        return fromFloats(dtype, data, widen(shape, "shape"));
     }
 
     /** A view with explicit strides and offset over an existing storage (for backends and interop). */
@@ -186,6 +260,11 @@ public final class Tensor {
         return storage.getFloat(index(idx));
     }
 
+    /** {@link #get(long...)} with an {@code int} index (also Kotlin's {@code t[b, s, h, d]}). */
+    public float get(int... idx) {
+        return get(widen(idx, "idx"));
+    }
+
     /** Stores {@code x} at a logical index (rounded to the dtype). */
     public void set(float x, long... idx) {
         storage.setFloat(index(idx), x);
@@ -216,6 +295,19 @@ public final class Tensor {
             }
         }
         return out;
+    }
+
+    /**
+     * Writes {@code source}'s elements into this view (same shape, any dtypes and strides), rounding to this
+     * dtype; returns this. Fills an {@link #allocateDirect off-heap} tensor from a heap one, for example.
+     */
+    public Tensor copyFrom(Tensor source) {
+        Checks.notNull(source, "source");
+        if (!Arrays.equals(source.shape, shape)) {
+            throw Checks.mismatch("source", "shape " + Arrays.toString(shape), "shape " + Arrays.toString(source.shape));
+        }
+        copyFrom(source.toFloatArray());
+        return this;
     }
 
     /** Writes {@code values} (row-major logical order) into this view, rounding to the dtype. */
@@ -288,6 +380,11 @@ public final class Tensor {
         return new Tensor(storage, ns, strides.clone(), offset + start * strides[d]);
     }
 
+    /** {@link #slice(int, long, long)} with {@code int} bounds (Kotlin and Scala {@code Int}). */
+    public Tensor slice(int dim, int start, int end) {
+        return slice(dim, (long) start, (long) end);
+    }
+
     /** A view with a new shape of the same element count; the tensor must be contiguous. */
     public Tensor reshape(long... newShape) {
         long n = checkShape(newShape);
@@ -299,6 +396,11 @@ public final class Tensor {
                     "strides " + Arrays.toString(strides));
         }
         return new Tensor(storage, newShape.clone(), contiguousStrides(newShape), offset);
+    }
+
+    /** {@link #reshape(long...)} with an {@code int} shape. */
+    public Tensor reshape(int... newShape) {
+        return reshape(widen(newShape, "newShape"));
     }
 
     /** This tensor if contiguous, else a contiguous copy of the same dtype. */
@@ -342,6 +444,15 @@ public final class Tensor {
             throw Checks.mismatch("dim", "in [" + -shape.length + ", " + shape.length + ")", String.valueOf(dim));
         }
         return d;
+    }
+
+    private static long[] widen(int[] xs, String arg) {
+        Checks.notNull(xs, arg);
+        long[] r = new long[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            r[i] = xs[i];
+        }
+        return r;
     }
 
     /** Row-major strides of {@code shape}. */

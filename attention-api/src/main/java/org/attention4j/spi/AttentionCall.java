@@ -5,6 +5,7 @@ import org.attention4j.AttentionOp;
 import org.attention4j.DType;
 import org.attention4j.Family;
 import org.attention4j.Tensor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One validated invocation: the operator spec and its inputs. Built by the facade after validation, so
@@ -66,16 +67,16 @@ public final class AttentionCall {
     public DType dtype() { return q.dtype(); }
 
     /** Gated family: {@code [B, T, H, Dk]} (GLA) or {@code [B, T, H]} (scalar gate), log space; else null. */
-    public Tensor gate() { return gate; }
+    public @Nullable Tensor gate() { return gate; }
 
     /** Linear family: {@code [N, H, Dk, Dv]} fp32 initial state, or null for zeros. */
-    public Tensor initialState() { return initialState; }
+    public @Nullable Tensor initialState() { return initialState; }
 
     /** Normalized linear attention: {@code [N, H, Dk]} initial key sum, or null for zeros. */
-    public Tensor initialKeySum() { return initialKeySum; }
+    public @Nullable Tensor initialKeySum() { return initialKeySum; }
 
     /** Local-linear: per-query ridge {@code [B, S, H]} fp32, or null to use the op's scalar. */
-    public Tensor lambda() { return lambda; }
+    public @Nullable Tensor lambda() { return lambda; }
 
     /**
      * Softmax family, radial and local-linear: per-batch first valid key (left padding), or null for 0. With
@@ -84,10 +85,10 @@ public final class AttentionCall {
      * {@code Sk_b = keyEnd[b] - keyStart[b]} (FlashAttention's KV-cache semantics, spec 1.5). A row left
      * with no valid key outputs 0.
      */
-    public int[] keyStart() { return keyStart; }
+    public int @Nullable [] keyStart() { return keyStart; }
 
     /** Per-batch exclusive end of the valid keys, or null for {@code Sk}. */
-    public int[] keyEnd() { return keyEnd; }
+    public int @Nullable [] keyEnd() { return keyEnd; }
 
     /** Whether the caller asked for the LSE. */
     public boolean needLse() { return needLse; }
@@ -97,7 +98,7 @@ public final class AttentionCall {
      * correct output; used by the verifier to make the reference cheap. Backends may ignore it and
      * compute every row.
      */
-    public boolean[] queryRows() { return queryRows; }
+    public boolean @Nullable [] queryRows() { return queryRows; }
 
     // ------------------------------------------------------------- shape helpers
 
@@ -159,13 +160,13 @@ public final class AttentionCall {
             this.v = v;
         }
 
-        public Builder gate(Tensor g) { this.gate = g; return this; }
-        public Builder initialState(Tensor h0) { this.initialState = h0; return this; }
-        public Builder initialKeySum(Tensor z0) { this.initialKeySum = z0; return this; }
-        public Builder lambda(Tensor lambda) { this.lambda = lambda; return this; }
-        public Builder keyRange(int[] start, int[] end) { this.keyStart = start; this.keyEnd = end; return this; }
+        public Builder gate(@Nullable Tensor g) { this.gate = g; return this; }
+        public Builder initialState(@Nullable Tensor h0) { this.initialState = h0; return this; }
+        public Builder initialKeySum(@Nullable Tensor z0) { this.initialKeySum = z0; return this; }
+        public Builder lambda(@Nullable Tensor lambda) { this.lambda = lambda; return this; }
+        public Builder keyRange(int @Nullable [] start, int @Nullable [] end) { this.keyStart = start; this.keyEnd = end; return this; }
         public Builder needLse(boolean needLse) { this.needLse = needLse; return this; }
-        public Builder queryRows(boolean[] rows) { this.queryRows = rows; return this; }
+        public Builder queryRows(boolean @Nullable [] rows) { this.queryRows = rows; return this; }
 
         public AttentionCall build() {
             return new AttentionCall(this);

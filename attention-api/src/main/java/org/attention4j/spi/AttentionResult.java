@@ -1,6 +1,7 @@
 package org.attention4j.spi;
 
 import org.attention4j.Tensor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a backend returns. Fields a call did not ask for are {@code null}.
@@ -10,7 +11,7 @@ import org.attention4j.Tensor;
  * @param finalState  linear family: {@code [N, H, Dk, Dv]} fp32
  * @param finalKeySum normalized linear attention: {@code [N, H, Dk]} fp32 running key sum {@code z}
  */
-public record AttentionResult(Tensor output, Tensor lse, Tensor finalState, Tensor finalKeySum) {
+public record AttentionResult(Tensor output, @Nullable Tensor lse, @Nullable Tensor finalState, @Nullable Tensor finalKeySum) {
     public static AttentionResult of(Tensor output) {
         return new AttentionResult(output, null, null, null);
     }
