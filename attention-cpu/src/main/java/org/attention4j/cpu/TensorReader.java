@@ -50,11 +50,16 @@ public final class TensorReader {
         if (f32 != null) {
             int p = (int) pos;
             int s = (int) step;
-            if (scale == 1f) {
-                if (s == 1 && dStep == 1) {
+            if (s == 1 && dStep == 1) {
+                // Unit strides: a copy, or a loop simple enough for C2 to vectorize.
+                if (scale == 1f) {
                     System.arraycopy(f32, p, dst, dOff, n);
-                    return;
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        dst[dOff + i] = scale * f32[p + i];
+                    }
                 }
+            } else if (scale == 1f) {
                 for (int i = 0; i < n; i++) {
                     dst[dOff + i * dStep] = f32[p + i * s];
                 }
@@ -66,7 +71,11 @@ public final class TensorReader {
         } else if (half != null) {
             int p = (int) pos;
             int s = (int) step;
-            if (bf16) {
+            if (bf16 && s == 1 && dStep == 1) {
+                for (int i = 0; i < n; i++) {
+                    dst[dOff + i] = scale * Float.intBitsToFloat((half[p + i] & 0xffff) << 16);
+                }
+            } else if (bf16) {
                 for (int i = 0; i < n; i++) {
                     dst[dOff + i * dStep] = scale * Float.intBitsToFloat((half[p + i * s] & 0xffff) << 16);
                 }

@@ -22,6 +22,10 @@ public final class GatedKernel {
         if (!(call.op() instanceof GatedAttention)) {
             return Support.no("not a GatedAttention operator");
         }
+        String size = ChunkedRecurrence.tooLarge(call);
+        if (size != null) {
+            return Support.no(size);
+        }
         Tensor g = call.gate();
         if (g == null) {
             return Support.no("no gate tensor");

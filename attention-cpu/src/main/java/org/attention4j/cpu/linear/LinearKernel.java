@@ -16,6 +16,10 @@ public final class LinearKernel {
         if (!(call.op() instanceof LinearAttention)) {
             return Support.no("not a LinearAttention operator");
         }
+        String size = ChunkedRecurrence.tooLarge(call);
+        if (size != null) {
+            return Support.no(size);
+        }
         LinearAttention op = (LinearAttention) call.op();
         float[] decay = op.decay();
         if (decay != null) {

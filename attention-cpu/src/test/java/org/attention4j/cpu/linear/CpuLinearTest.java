@@ -30,7 +30,12 @@ class CpuLinearTest {
     enum Gates { NONE, SCALAR, VECTOR }
 
     record Case(String name, AttentionOp op, int batch, int t, int heads, int dk, int dv, DType dtype, boolean strided,
-                Gates gates, double normalizer, boolean h0, boolean positive) {
+                Gates gates, double normalizer, boolean h0, boolean positive, double gateBias) {
+        Case(String name, AttentionOp op, int batch, int t, int heads, int dk, int dv, DType dtype, boolean strided,
+             Gates gates, double normalizer, boolean h0, boolean positive) {
+            this(name, op, batch, t, heads, dk, dv, dtype, strided, gates, normalizer, h0, positive, 0);
+        }
+
         @Override
         public String toString() {
             return name + " " + dtype;
@@ -48,6 +53,9 @@ class CpuLinearTest {
         cs.add(new Case("scalar gate, strong", Attention.gated().build(), 1, 150, 2, 16, 16, DType.F32, false, Gates.SCALAR, 1, false, false));
         cs.add(new Case("GLA, h0", Attention.gated().build(), 1, 200, 2, 32, 48, DType.F32, true, Gates.VECTOR, 16, true, false));
         cs.add(new Case("GLA, strong gates", Attention.gated().build(), 1, 160, 2, 24, 16, DType.F32, false, Gates.VECTOR, 1, true, false));
+        // Pre-activations near -8: about -8 per token, so 16 tokens span ~180 in log2 units (the exact diagonal path).
+        cs.add(new Case("GLA, very strong gates", Attention.gated().build(), 1, 100, 2, 16, 16, DType.F32, false, Gates.VECTOR, 1, true, false, -8));
+        cs.add(new Case("scalar gate, very strong", Attention.gated().build(), 1, 100, 2, 16, 16, DType.F32, false, Gates.SCALAR, 1, true, false, -8));
         cs.add(new Case("GLA, reverse, cuSeqlens", Attention.gated().reverse(true).cuSeqlens(0, 33, 33, 180).build(), 1, 180, 3, 16, 8, DType.F32, false, Gates.VECTOR, 4, true, false));
         cs.add(new Case("plain D=128", Attention.linear().build(), 1, 130, 1, 128, 128, DType.F32, false, Gates.NONE, 1, false, false));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
@@ -86,7 +94,7 @@ class CpuLinearTest {
             long[] shape = c.gates == Gates.VECTOR ? new long[] {c.batch, c.t, c.heads, c.dk} : new long[] {c.batch, c.t, c.heads};
             Tensor x = TestData.tensor(RND, DType.F32, false, 4, shape);
             float[] gx = x.toFloatArray();
-            for (int i = 0; i < gx.length; i++) gx[i] = (float) (-Math.log1p(Math.exp(-gx[i])) / c.normalizer);
+            for (int i = 0; i < gx.length; i++) gx[i] = (float) (-Math.log1p(Math.exp(-(gx[i] + c.gateBias))) / c.normalizer);
             g = Tensor.of(gx, shape);
         }
         AttentionCall call = AttentionCall.builder(c.op, q, k, v).gate(g).initialState(h0).initialKeySum(z0).build();
