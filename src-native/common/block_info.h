@@ -66,8 +66,8 @@ struct BlockInfo {
   }
 
   // Row r of the tile stands for query i and head h.
-  __device__ __forceinline__ int row_query(const FwdParams& p, int r) const { return r / p.G; }
-  __device__ __forceinline__ int row_head(const FwdParams& p, int r) const { return hg * p.G + r % p.G; }
+  __device__ __forceinline__ int row_query(const FwdParams& p, int r) const { return p.G == 1 ? r : r / p.G; }
+  __device__ __forceinline__ int row_head(const FwdParams& p, int r) const { return p.G == 1 ? hg : hg * p.G + r % p.G; }
 };
 
 }  // namespace a4j

@@ -5,9 +5,18 @@
 
 namespace a4j {
 
-// Key j (re-indexed into the batch's range) is visible to the query at key position ip = i + off.
-__device__ __forceinline__ bool key_visible(const FwdParams& p, int Sk_b, int ip, int j) {
-  return j < Sk_b && j >= ip - p.wl && j <= ip + p.wr;
+// The keys visible to the query at key position ip = i + off (keys re-indexed into the batch's
+// range): j in [lo, lo + len), lo = max(0, ip - wl), hi = min(Sk_b, ip + wr + 1). Unbounded sides
+// hold kUnbounded, so no flags. contains() is one unsigned compare (negative j - lo wraps high).
+struct KeyRange {
+  int lo, len;
+  __device__ __forceinline__ bool contains(int j) const {
+    return static_cast<unsigned>(j - lo) < static_cast<unsigned>(len);
+  }
+};
+__device__ __forceinline__ KeyRange key_range(const FwdParams& p, int Sk_b, int ip) {
+  const int lo = max(0, ip - p.wl);
+  return KeyRange{lo, max(0, min(Sk_b, ip + p.wr + 1) - lo)};
 }
 
 // ALiBi bias in units of the slope: +j (causal) or -|ip - j| (otherwise).

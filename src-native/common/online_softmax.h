@@ -41,24 +41,26 @@ struct OnlineSoftmax {
 
   __device__ __forceinline__ static float ex(float x) { return kBase2 ? fast_exp2(x) : expf(x); }
 
-  // Replaces the scores s(r, c) by exp(s - m_new) and returns the factor exp(m_old - m_new) by
-  // which each row's output accumulator must be rescaled. A row whose maximum is still -inf
-  // subtracts 0 instead (FlashAttention's Check_inf), so a fully masked row yields 0, not NaN.
+  // Replaces the scores s(r, c) by exp(scale * (s - m_new)) and returns the factor
+  // exp(scale * (m_old - m_new)) by which each row's output accumulator must be rescaled
+  // (scale > 0: the maximum of raw scores is the maximum of the logits; scale = 1 when the scores
+  // already are logits). A row whose maximum is still -inf subtracts 0 instead (FlashAttention's
+  // Check_inf), so a fully masked row yields 0, not NaN.
   template <class Scores>
-  __device__ __forceinline__ void update(Scores&& s, float (&alpha)[kRows]) {
+  __device__ __forceinline__ void update(Scores&& s, float scale, float (&alpha)[kRows]) {
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       float mx = m[r];
 #pragma unroll
       for (int c = 0; c < kCols; ++c) mx = fmaxf(mx, s(r, c));
       mx = lanes_max<kLanes>(mx);
-      const float ref = mx == -INFINITY ? 0.f : mx;
-      alpha[r] = ex(m[r] - ref);
+      const float ref = mx == -INFINITY ? 0.f : mx * scale;
+      alpha[r] = ex(m[r] * scale - ref);
       m[r] = mx;
       float sum = 0.f;
 #pragma unroll
       for (int c = 0; c < kCols; ++c) {
-        const float pv = ex(s(r, c) - ref);
+        const float pv = ex(fmaf(s(r, c), scale, -ref));
         s(r, c) = pv;
         sum += pv;
       }
@@ -67,11 +69,11 @@ struct OnlineSoftmax {
   }
 
   // Row r's normalizer 1/l (0 for an empty row) and its natural-log LSE (empty: `empty_lse`).
-  __device__ __forceinline__ void finalize(int r, float empty_lse, float& inv_l, float& lse) const {
+  __device__ __forceinline__ void finalize(int r, float scale, float empty_lse, float& inv_l, float& lse) const {
     const float total = lanes_sum<kLanes>(l[r]);
     if (total > 0.f && m[r] != -INFINITY) {
       inv_l = 1.f / total;
-      lse = kBase2 ? (m[r] + log2f(total)) * 0.69314718055994531f : m[r] + logf(total);
+      lse = kBase2 ? (m[r] * scale + log2f(total)) * 0.69314718055994531f : m[r] * scale + logf(total);
     } else {
       inv_l = 0.f;
       lse = empty_lse;

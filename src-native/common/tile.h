@@ -150,8 +150,8 @@ __device__ __forceinline__ void load_tile(Tc* __restrict__ smem, const Tin* __re
     constexpr bool kFixedCol = NTHREADS % kCpr == 0;
     constexpr int kRowStep = kFixedCol ? NTHREADS / kCpr : 1;
     constexpr int kIters = kFixedCol ? (ROWS + kRowStep - 1) / kRowStep : (kChunks + NTHREADS - 1) / NTHREADS;
-    // (The fp32 -> 16-bit path loads into registers: keep only two chunks in flight.)
-#pragma unroll(sizeof(Tin) == sizeof(Tc) ? kIters : 2)
+    // (The fp32 -> 16-bit path loads into registers: one chunk at a time.)
+#pragma unroll(sizeof(Tin) == sizeof(Tc) ? kIters : 1)
     for (int it = 0; it < kIters; ++it) {
       int r, col;
       bool in_tile;

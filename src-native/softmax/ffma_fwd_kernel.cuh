@@ -99,18 +99,20 @@ __global__ void __launch_bounds__(KT::kNThreads) ffma_fwd_kernel(const FwdParams
         }
     }
 
-    // Logits (natural units)
+    // Logits (natural units): softcap, ALiBi, then the mask (boundary tiles only).
     const bool need_mask = n < mask_below || n >= mask_from;
 #pragma unroll
-    for (int r = 0; r < kRM; ++r)
+    for (int r = 0; r < kRM; ++r) {
+      const KeyRange vis = key_range(p, Sk_b, row_ip[r]);
 #pragma unroll
       for (int c = 0; c < kRN; ++c) {
         float x = p.has_softcap ? p.softcap * tanhf(s[r][c] * p.softcap_prescale) : s[r][c] * p.scale;
         const int j = n * kBN + tx + 16 * c;
         if (p.alibi != nullptr) x += row_slope[r] * alibi_distance(p, row_ip[r], j);
-        if (need_mask && !key_visible(p, Sk_b, row_ip[r], j)) x = -INFINITY;
+        if (need_mask && !vis.contains(j)) x = -INFINITY;
         s[r][c] = x;
       }
+    }
 
     cp_async_wait_all();
     __syncthreads();
@@ -120,7 +122,7 @@ __global__ void __launch_bounds__(KT::kNThreads) ffma_fwd_kernel(const FwdParams
     }
 
     float alpha[kRM];
-    softmax.update([&](int r, int c) -> float& { return s[r][c]; }, alpha);
+    softmax.update([&](int r, int c) -> float& { return s[r][c]; }, 1.f, alpha);
 #pragma unroll
     for (int r = 0; r < kRM; ++r)
 #pragma unroll
@@ -166,7 +168,7 @@ __global__ void __launch_bounds__(KT::kNThreads) ffma_fwd_kernel(const FwdParams
 #pragma unroll
   for (int r = 0; r < kRM; ++r) {
     float inv_l, lse;
-    softmax.finalize(r, empty_lse, inv_l, lse);
+    softmax.finalize(r, 1.f, empty_lse, inv_l, lse);
     const int rr = bi.m0 + ty * kRM + r;
     if (rr < bi.row_end) {
       const int i = bi.row_query(p, rr), h = bi.row_head(p, rr);

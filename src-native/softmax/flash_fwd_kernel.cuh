@@ -137,6 +137,13 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
   // This thread's rows: (mt, hr) -> tile row warp*16*kMW + mt*16 + g + 8*hr.
   const int warp_row0 = warp * 16 * kMW;
   const bool warp_active = bi.m0 + warp_row0 < bi.row_end;
+  // Plain logits (no softcap, no ALiBi, positive scale): the row maximum is taken on the raw
+  // scores and the scale is folded into the exponent, exp2(s * scale_log2 - m * scale_log2) (one
+  // FFMA); otherwise the scores are turned into log2-unit logits first (exp_scale = 1).
+  // (p.plain_logits and p.exp_scale are set by the C layer: kernel parameters, no registers.)
+  const bool plain = p.plain_logits != 0;
+  const float exp_scale = p.exp_scale;
+
   // Per-lane ldmatrix addresses (see tile.h for the fragment layouts).
   const uint32_t sQa = smem_addr(sQ) + (warp_row0 + (lane & 15)) * kPB + (lane >> 4) * 16;
   const uint32_t sKa = smem_addr(sK) + ((lane & 7) + (lane >> 4) * 8) * kPB + ((lane >> 3) & 1) * 16;
@@ -167,8 +174,7 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
         for (int e = 0; e < 4; ++e) acc_s[mt][nb][e] = 0.f;
 
     if (warp_active) {
-      // S = Q K^T. With 128-key tiles the fully unrolled k loop made ptxas hoist loads and spill;
-      // rolled, it does not (ptxas -v).
+      // S = Q K^T
 #pragma unroll(KT::kQKUnroll)
       for (int ks = 0; ks < kHD / Mma::kK; ++ks) {
         uint32_t a[kMW][4];
@@ -196,44 +202,55 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
         }
       }
 
-      // Logits in log2 units: softcap (before bias and mask), ALiBi, mask (boundary tiles only).
-      if (p.has_softcap) {
+      // Logits: softcap (before bias and mask), ALiBi, then the mask (boundary tiles only).
+      if (!plain) {
+        if (p.has_softcap) {
 #pragma unroll
-        for (int mt = 0; mt < kMW; ++mt)
+          for (int mt = 0; mt < kMW; ++mt)
 #pragma unroll
-          for (int nb = 0; nb < kNB; ++nb)
+            for (int nb = 0; nb < kNB; ++nb)
 #pragma unroll
-            for (int e = 0; e < 4; ++e)
-              acc_s[mt][nb][e] = tanh_from_exp2(acc_s[mt][nb][e] * p.softcap_prescale2) * p.softcap_log2;
-      } else {
+              for (int e = 0; e < 4; ++e)
+                acc_s[mt][nb][e] = tanh_from_exp2(acc_s[mt][nb][e] * p.softcap_prescale2) * p.softcap_log2;
+        } else {
 #pragma unroll
-        for (int mt = 0; mt < kMW; ++mt)
+          for (int mt = 0; mt < kMW; ++mt)
 #pragma unroll
-          for (int nb = 0; nb < kNB; ++nb)
+            for (int nb = 0; nb < kNB; ++nb)
 #pragma unroll
-            for (int e = 0; e < 4; ++e) acc_s[mt][nb][e] *= p.scale_log2;
+              for (int e = 0; e < 4; ++e) acc_s[mt][nb][e] *= p.scale_log2;
+        }
+        if (p.alibi != nullptr) {
+#pragma unroll
+          for (int mt = 0; mt < kMW; ++mt) {
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+              const int rr = min(bi.m0 + warp_row0 + mt * 16 + g + 8 * hr, p.M - 1);
+              const int ip = bi.row_query(p, rr) + bi.off;
+              const float slope2 = alibi_slope(p, bi.b, bi.row_head(p, rr)) * kLog2e;
+#pragma unroll
+              for (int nb = 0; nb < kNB; ++nb)
+#pragma unroll
+                for (int e = 0; e < 2; ++e)
+                  acc_s[mt][nb][2 * hr + e] += slope2 * alibi_distance(p, ip, n * kBN + nb * 8 + 2 * t + e);
+            }
+          }
+        }
       }
-      const bool need_mask = n < mask_below || n >= mask_from;
-      if (p.alibi != nullptr || need_mask) {
+      if (n < mask_below || n >= mask_from) {
+        // Row r sees keys [lo, hi): one unsigned compare per element, no branches.
 #pragma unroll
         for (int mt = 0; mt < kMW; ++mt) {
 #pragma unroll
           for (int hr = 0; hr < 2; ++hr) {
-            // Row info is recomputed here (boundary tiles / ALiBi only) to keep it out of the
-            // registers of the main loop.
             const int rr = min(bi.m0 + warp_row0 + mt * 16 + g + 8 * hr, p.M - 1);
             const int ip = bi.row_query(p, rr) + bi.off;
-            const float slope2 = alibi_slope(p, bi.b, bi.row_head(p, rr)) * kLog2e;
+            const KeyRange vis = key_range(p, Sk_b, ip);
 #pragma unroll
             for (int nb = 0; nb < kNB; ++nb)
 #pragma unroll
-              for (int e = 0; e < 2; ++e) {
-                const int j = n * kBN + nb * 8 + 2 * t + e;
-                float x = acc_s[mt][nb][2 * hr + e];
-                if (p.alibi != nullptr) x += slope2 * alibi_distance(p, ip, j);
-                if (need_mask && !key_visible(p, Sk_b, ip, j)) x = -INFINITY;
-                acc_s[mt][nb][2 * hr + e] = x;
-              }
+              for (int e = 0; e < 2; ++e)
+                if (!vis.contains(n * kBN + nb * 8 + 2 * t + e)) acc_s[mt][nb][2 * hr + e] = -INFINITY;
           }
         }
       }
@@ -241,14 +258,19 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
 
     cp_async_wait_all();
     __syncthreads();  // V(n) landed; every warp is done with K(n)
+    float alpha[kMW * 2];
+    if (warp_active) {
+      softmax.update([&](int r, int c) -> float& { return acc_s[r >> 1][c >> 1][(r & 1) * 2 + (c & 1)]; },
+                     exp_scale, alpha);
+    }
+    // The next K load is issued after the softmax (it still overlaps P V): issuing it while the
+    // fp32 scores are live made ptxas spill (ptxas -v, sm_90a).
     if (n > n_lo) {
       load_tile<Tin, Tc, kBN, kHD, KT::kPitch, kNT>(sK, kbase, p.D, vec, kv_rows(n - 1, p.k_sr));
       cp_async_commit();
     }
 
     if (warp_active) {
-      float alpha[kMW * 2];
-      softmax.update([&](int r, int c) -> float& { return acc_s[r >> 1][c >> 1][(r & 1) * 2 + (c & 1)]; }, alpha);
 #pragma unroll
       for (int mt = 0; mt < kMW; ++mt)
 #pragma unroll
@@ -306,16 +328,35 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
     }
   }
 
-  // Epilogue: O / l, lse.
+  // Epilogue: O / l, lse. Final outputs of the 16-bit and tf32 paths go through shared memory
+  // (the Q tile, no longer read) so that global stores are whole 16-byte chunks.
   const float empty_lse = p.num_splits > 1 ? -INFINITY : INFINITY;
+  constexpr bool kStageO = sizeof(Tin) == sizeof(Tc);
+  const bool stage_o = kStageO && p.num_splits == 1;
 #pragma unroll
   for (int mt = 0; mt < kMW; ++mt) {
 #pragma unroll
     for (int hr = 0; hr < 2; ++hr) {
       float inv_l, lse;
-      softmax.finalize(mt * 2 + hr, empty_lse, inv_l, lse);
-      const int rr = bi.m0 + warp_row0 + mt * 16 + g + 8 * hr;
-      if (warp_active && rr < bi.row_end) {
+      softmax.finalize(mt * 2 + hr, exp_scale, empty_lse, inv_l, lse);
+      const int r_local = warp_row0 + mt * 16 + g + 8 * hr;
+      const int rr = bi.m0 + r_local;
+      if (stage_o) {
+        // The last barrier of the loop ordered every warp's last read of sQ before this.
+        if constexpr (kStageO) {
+#pragma unroll
+          for (int db = 0; db < kDB; ++db) {
+            Tc* dst = sQ + r_local * KT::kPitch + db * 8 + 2 * t;
+            const float x0 = acc_o[mt][db][2 * hr] * inv_l, x1 = acc_o[mt][db][2 * hr + 1] * inv_l;
+            if constexpr (sizeof(Tc) == 4) {
+              *reinterpret_cast<float2*>(dst) = make_float2(x0, x1);
+            } else {
+              *reinterpret_cast<uint32_t*>(dst) = pack2<Tc>(x0, x1);
+            }
+          }
+        }
+        if (warp_active && rr < bi.row_end && t == 0) store_lse(p, bi, bi.row_query(p, rr), bi.row_head(p, rr), lse);
+      } else if (warp_active && rr < bi.row_end) {
         const int i = bi.row_query(p, rr), h = bi.row_head(p, rr);
 #pragma unroll
         for (int db = 0; db < kDB; ++db) {
@@ -323,6 +364,32 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
                           acc_o[mt][db][2 * hr + 1] * inv_l);
         }
         if (t == 0) store_lse(p, bi, i, h, lse);
+      }
+    }
+  }
+  if constexpr (kStageO) {
+    if (stage_o) {
+      __syncthreads();
+      constexpr int kEpc = KT::kEpc, kCpr = kHD / kEpc;
+      const int nrows = bi.row_end - bi.m0;
+      if (p.vec_store16) {
+        const int cpr = (p.Dv + kEpc - 1) / kEpc;  // Dv is a multiple of kEpc here
+        for (int c = tid; c < nrows * kCpr; c += kNT) {
+          const int r = c / kCpr, cc = c % kCpr;
+          if (cc >= cpr) continue;
+          const int rr = bi.m0 + r;
+          Tin* dst = static_cast<Tin*>(p.o) + bi.b * p.o_sb + bi.row_query(p, rr) * p.o_sr +
+                     bi.row_head(p, rr) * p.o_sh + cc * kEpc;
+          *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(sQ + r * KT::kPitch + cc * kEpc);
+        }
+      } else {
+        for (int e = tid; e < nrows * p.Dv; e += kNT) {
+          const int r = e / p.Dv, col = e % p.Dv;
+          const int rr = bi.m0 + r;
+          Tin* dst = static_cast<Tin*>(p.o) + bi.b * p.o_sb + bi.row_query(p, rr) * p.o_sr +
+                     bi.row_head(p, rr) * p.o_sh + col;
+          *dst = sQ[r * KT::kPitch + col];
+        }
       }
     }
   }

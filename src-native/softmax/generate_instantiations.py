@@ -23,6 +23,13 @@ for tag, path in FWD.items():
               f"template <>\ncudaError_t run_fwd<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
               f"  return run_fwd_impl<Path::{path}, {hd}>(p, s);\n}}\n")
 for tag, path in DECODE.items():
+    for hd in (64, 128):
+        write(f"fwd_sm90_{tag}_hdim{hd}.cu",
+              f"template <>\ncudaError_t run_fwd_sm90<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
+              f"  return run_fwd_sm90_impl<Path::{path}, {hd}>(p, s);\n}}\n"
+              f"template <>\ncudaError_t run_fwd_sm90_pipe<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
+              f"  return run_fwd_sm90_pipe_impl<Path::{path}, {hd}>(p, s);\n}}\n")
+for tag, path in DECODE.items():
     for hd in HEADDIMS:
         write(f"decode_{tag}_hdim{hd}.cu",
               f"template <>\ncudaError_t run_decode<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"

@@ -17,6 +17,13 @@ cudaError_t run_fwd(const FwdParams& p, cudaStream_t stream);
 template <Path P, int HD>
 cudaError_t run_decode(const FwdParams& p, cudaStream_t stream);
 
+// sm_90a warpgroup-MMA forward (bf16 / fp16, HD 64 or 128; forward only, no splits).
+template <Path P, int HD>
+cudaError_t run_fwd_sm90(const FwdParams& p, cudaStream_t stream);
+// Its pipelined variant (softmax of tile i overlaps P V of tile i-1; the default).
+template <Path P, int HD>
+cudaError_t run_fwd_sm90_pipe(const FwdParams& p, cudaStream_t stream);
+
 // Merge of split partials into the output (dtype: A4J_F32 / A4J_F16 / A4J_BF16).
 cudaError_t run_combine(const FwdParams& p, int dtype, cudaStream_t stream);
 

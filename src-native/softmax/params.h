@@ -41,6 +41,9 @@ struct FwdParams {
   float softcap_log2;      // c * log2(e)
   float softcap_prescale2; // 2 * log2(e) * scale / c (tanh through exp2)
 
+  int plain_logits;  // no softcap, no ALiBi, scale > 0: exponent exp2(scale_log2 * (s - m))
+  float exp_scale;   // scale_log2 when plain_logits, else 1 (scores are log2 logits)
+
   int wl, wr;  // window sides, kUnbounded when unbounded; causal has wr = 0
 
   const float* alibi;  // nullptr or slopes, slope(b, h) = alibi[b * alibi_sb + h]
@@ -51,7 +54,8 @@ struct FwdParams {
   const int* k_end;    // nullptr = Sk
 
   int vec_load;   // all of q, k, v rows allow whole 16-byte chunks
-  int vec_store;  // out rows allow 2-element stores
+  int vec_store;    // out rows allow 2-element stores
+  int vec_store16;  // out rows allow whole 16-byte chunks (Dv a multiple of the chunk)
 
   // Split-KV: num_splits > 1 writes partials (o_s normalized, lse_s natural, -inf when empty)
   // to ws_o [S, B, H, Sq, Dv] and ws_lse [S, B, H, Sq]; the combine kernel merges them.

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "../common/device_info.h"
@@ -219,6 +220,8 @@ void fill_params(const Args& a, bool pack_heads, FwdParams& p) {
   p.softcap_prescale = p.has_softcap ? a.scale / a.softcap : 0.f;
   p.softcap_log2 = a.softcap * log2e;
   p.softcap_prescale2 = 2.f * log2e * p.softcap_prescale;
+  p.plain_logits = (!p.has_softcap && a.alibi == nullptr && p.scale_log2 > 0.f) ? 1 : 0;
+  p.exp_scale = p.plain_logits ? p.scale_log2 : 1.f;
 
   // Window canonicalization (FA2): negative or >= Sk means unbounded; causal forces right = 0.
   p.wl = (a.window_left < 0 || a.window_left >= a.Sk) ? kUnbounded : a.window_left;
@@ -240,6 +243,8 @@ void fill_params(const Args& a, bool pack_heads, FwdParams& p) {
   for (int s = 0; s < 9; ++s) vec = vec && stride_multiple(ls[s], se);
   p.vec_load = vec ? 1 : 0;
   p.vec_store = (a.Dv % 2 == 0 && aligned(a.out, 2 * e) && a.o_sb % 2 == 0 && a.o_sr % 2 == 0 && a.o_sh % 2 == 0) ? 1 : 0;
+  p.vec_store16 = (a.Dv % (16 / e) == 0 && aligned(a.out, 16) && stride_multiple(a.o_sb, se) &&
+                   stride_multiple(a.o_sr, se) && stride_multiple(a.o_sh, se)) ? 1 : 0;
   p.num_splits = 1;
 }
 
@@ -253,6 +258,43 @@ int check_smem(const char* fn, Path path, int hd, bool decode16, const DeviceInf
     return fail(A4J_ERROR_UNSUPPORTED, fn, "device %d has compute capability %d.%d; sm_80 or newer is required",
                 dev.device, dev.cc_major, dev.cc_minor);
   return A4J_SUCCESS;
+}
+
+// The sm_90a warpgroup-MMA kernels: bf16/fp16 forward, padded head dim 64 or 128, on a cc 9.0
+// device, when this build holds sm_90a machine code (CMake defines A4J_HAS_SM90A) and the
+// environment variable A4J_DISABLE_WGMMA is unset or "0" (variables are read at every call).
+bool env_flag_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
+}
+bool env_flag_zero(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] == '0' && v[1] == '\0';
+}
+
+bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
+#if defined(A4J_HAS_SM90A)
+  if (path != Path::kBf16 && path != Path::kFp16) return false;
+  if (!sm90_supports(hd) || dev.cc_major != 9 || dev.cc_minor != 0) return false;
+  if (std::max(sm90_smem_bytes(hd), sm90_pipe_smem_bytes(hd)) > dev.smem_optin) return false;
+  return !env_flag_set("A4J_DISABLE_WGMMA");
+#else
+  (void)path;
+  (void)hd;
+  (void)dev;
+  return false;
+#endif
+}
+
+// The pipelined sm90 kernel unless A4J_SM90_PIPELINE=0 (then the plain one).
+cudaError_t launch_sm90(Path path, int hd, const FwdParams& p, cudaStream_t s) {
+  const bool pipe = !env_flag_zero("A4J_SM90_PIPELINE");
+  if (path == Path::kBf16) {
+    if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kBf16, 64>(p, s) : run_fwd_sm90<Path::kBf16, 64>(p, s);
+    return pipe ? run_fwd_sm90_pipe<Path::kBf16, 128>(p, s) : run_fwd_sm90<Path::kBf16, 128>(p, s);
+  }
+  if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kFp16, 64>(p, s) : run_fwd_sm90<Path::kFp16, 64>(p, s);
+  return pipe ? run_fwd_sm90_pipe<Path::kFp16, 128>(p, s) : run_fwd_sm90<Path::kFp16, 128>(p, s);
 }
 
 cudaError_t launch(Path path, int hd, bool decode16, const FwdParams& p, cudaStream_t s) {
@@ -335,7 +377,7 @@ int forward(const Args& a, cudaStream_t stream) {
   FwdParams p;
   fill_params(a, false, p);
   cudaGetLastError();  // a stale error of an earlier call must not be reported as ours
-  e = launch(path, hd, false, p, stream);
+  e = use_sm90(path, hd, dev) ? launch_sm90(path, hd, p, stream) : launch(path, hd, false, p, stream);
   if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
   return A4J_SUCCESS;
 }

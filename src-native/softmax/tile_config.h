@@ -24,6 +24,11 @@ struct TileConfig {
 // bf16/fp16 forward (also the bf16 mode of fp32 inputs). FlashAttention-2's sm80 tiles as the
 // starting point: 128 x 128 for D <= 64, 128 x 64 up to D = 128 (4 warps, 2 row tiles each),
 // 128 x 64 on 8 warps for D = 160, 64 x 64 on 4 warps above (smem <= 99 KiB).
+// Measured on H100 (bf16, S = 4096, H = 16, TFLOP/s full / causal; NOTES.md has all variants):
+//   D = 64:  128x128 w4 267 / 240 (chosen); 128x64 w4 238 / 214; 64x128 w4 241 / 221;
+//            128x128 w8 178 / 170.
+//   D = 128: 128x64 w4 309 / 266 (chosen); 128x32 w4 271 / 253; 64x64 w4 257 / 243;
+//            128x64 w8 211 / 191.
 constexpr TileConfig fwd16_tile(int hd) {
   const int bm = hd <= 160 ? 128 : 64;
   const int bn = hd <= 64 ? 128 : 64;
@@ -49,6 +54,19 @@ constexpr TileConfig ffma_tile(int hd) {
   const int bm = 16 * ffma_rm(hd), bn = 16 * ffma_rn(hd);
   return TileConfig{bm, bn, 8, 4, (bm * (hd + 4) + 2 * bn * (hd + 4) + bm * (bn + 4)) * 4};
 }
+
+// sm_90a wgmma forward (bf16/fp16, padded head dim 64 or 128): Q tile 128 rows (2 warpgroups),
+// K/V tiles of 128 keys, double-buffered, 128B-swizzled (no padding) + 1 KiB alignment slack.
+// Measured on H100 (bf16, S = 4096, TFLOP/s full / causal), plain kernel: D = 64: 128 keys 259 /
+// 237, 192 keys 273 / 246; D = 128: 128 keys 343 / 317, 64 keys 317 / 294.
+constexpr int sm90_block_n(int hd) { return hd <= 128 ? 128 : 64; }
+constexpr int sm90_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_block_n(hd) * hd * 2 + 1024; }
+constexpr bool sm90_supports(int hd) { return hd == 64 || hd == 128; }
+// The pipelined sm90 kernel (the default): 128-key tiles. Measured (as above): D = 64: 128 keys
+// 275 / 248 (chosen), 192 keys 263 / 239 (spills), 64 keys 241 / 211; D = 128: 128 keys
+// 356 / 329 (chosen), 64 keys 333 / 298.
+constexpr int sm90_pipe_block_n(int hd) { return hd > 0 ? 128 : 128; }
+constexpr int sm90_pipe_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_pipe_block_n(hd) * hd * 2 + 1024; }
 
 constexpr int padded_headdim(int d) { return d <= 32 ? 32 : ((d + 31) / 32) * 32; }
 

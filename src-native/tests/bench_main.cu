@@ -6,6 +6,8 @@
 // usage: a4j_native_bench [--json FILE] [--quick] [--no-variants] [--iters N]
 // Also times alternative tile configurations (instantiated here, not in the library) to pick them.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@ using namespace a4jt;
 namespace {
 
 int g_iters = 30;
+int g_warm = 5;
 FILE* g_json = nullptr;
 
 __global__ void fill_random(__nv_bfloat16* p, size_t n, uint32_t seed, float amp) {
@@ -52,7 +55,7 @@ double median_ms(F&& fn, int iters) {
   cudaEvent_t a, b;
   CUDA_OK(cudaEventCreate(&a));
   CUDA_OK(cudaEventCreate(&b));
-  for (int i = 0; i < 5; ++i) fn(i);
+  for (int i = 0; i < g_warm; ++i) fn(i);
   CUDA_OK(cudaDeviceSynchronize());
   std::vector<float> ts;
   for (int i = 0; i < iters; ++i) {
@@ -90,9 +93,11 @@ a4j::FwdParams plain_params(const void* q, const void* k, const void* v, void* o
   p.h_per_kv = 1; p.G = 1; p.HG = H; p.M = S;
   p.scale = 1.f / std::sqrt(float(D));
   p.scale_log2 = p.scale * 1.4426950408889634f;
+  p.plain_logits = 1;
+  p.exp_scale = p.scale_log2;
   p.wl = a4j::kUnbounded;
   p.wr = causal ? 0 : a4j::kUnbounded;
-  p.vec_load = 1; p.vec_store = 1; p.num_splits = 1;
+  p.vec_load = 1; p.vec_store = 1; p.vec_store16 = 1; p.num_splits = 1;
   return p;
 }
 
@@ -121,7 +126,7 @@ void emit_fwd(const char* impl, const FwdShape& s, double ms) {
   std::fflush(stdout);
 }
 
-void bench_forward(const FwdShape& s, bool variants) {
+void bench_forward(const FwdShape& s, bool variants, const char* impl = "attention4j") {
   const size_t n = size_t(s.B) * s.S * s.H * s.D;
   const int eb = elem_bytes(s.dtype);
   void *q, *k, *v, *o;
@@ -139,13 +144,24 @@ void bench_forward(const FwdShape& s, bool variants) {
                               s.B, s.S, s.S, s.H, s.H, s.D, s.D, scale, 0.f, s.causal, s.wl, -1, nullptr, 0, nullptr,
                               nullptr, nullptr));
   };
-  emit_fwd("attention4j", s, median_ms(run, g_iters));
+  emit_fwd(impl, s, median_ms(run, g_iters));
   if (variants && s.dtype == A4J_BF16 && s.wl < 0) {
     using bf = __nv_bfloat16;
     a4j::FwdParams p = plain_params(q, k, v, o, s.B, s.S, s.H, s.D, s.causal);
     auto time_variant = [&](const char* name, auto launcher) {
       emit_fwd(name, s, median_ms([&](int) { CUDA_OK(launcher(p, nullptr)); }, g_iters));
     };
+    int cc_major = 0, cc_minor = 0;
+    cudaDeviceGetAttribute(&cc_major, cudaDevAttrComputeCapabilityMajor, 0);
+    cudaDeviceGetAttribute(&cc_minor, cudaDevAttrComputeCapabilityMinor, 0);
+    const char* off = std::getenv("A4J_DISABLE_WGMMA");
+    if (cc_major == 9 && cc_minor == 0 && !(off && off[0] && std::strcmp(off, "0") != 0)) {
+      if (s.D == 128) time_variant("variant sm90 plain bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
+      if (s.D == 128) time_variant("variant sm90 pipe bn64", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
+      if (s.D == 64) time_variant("variant sm90 plain bn192", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
+      if (s.D == 64) time_variant("variant sm90 pipe bn192", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
+      if (s.D == 64) time_variant("variant sm90 pipe bn64", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 64, 64>>);
+    }
     if (s.D == 128) {
       time_variant("variant unrolled-qk", a4j::launch_flash<a4j::FlashFwdTraits<bf, bf, 128, 128, 64, 4, 8>>);
       time_variant("variant bm128 bn32 w4", a4j::launch_flash<a4j::FlashFwdTraits<bf, bf, 128, 128, 32, 4>>);
@@ -180,7 +196,7 @@ double copy_bandwidth_gbps() {
 }
 
 void bench_decode(int dtype, int mode, int B, int Sk, int H, int Hkv, int D, double copy_gbps, const char* impl,
-                  int splits_req) {
+                  int splits_req, bool pointer_checks = true) {
   const int eb = elem_bytes(dtype);
   const size_t kv_elems = size_t(B) * Sk * Hkv * D;
   const double kv_bytes = 2.0 * kv_elems * eb;
@@ -215,7 +231,9 @@ void bench_decode(int dtype, int mode, int B, int Sk, int H, int Hkv, int D, dou
                              int64_t(H) * D, int64_t(H) * D, D, nullptr, B, 1, Sk, H, Hkv, D, D, scale, 0.f, 0, -1, -1,
                              nullptr, 0, nullptr, seqlens, splits_req, ws, ws_bytes, nullptr));
   };
+  a4j_set_pointer_checks(pointer_checks ? 1 : 0);
   const double ms = median_ms(run, std::max(g_iters, 20));
+  a4j_set_pointer_checks(1);
   const double gbps = kv_bytes / (ms * 1e-3) / 1e9;
   std::printf("%-22s %-6s B=%-3d Sk=%-6d H=%d/%-3d D=%d splits=%-3d %8.4f ms %7.0f GB/s  %5.1f%% of copy\n", impl,
               dtype_name(dtype), B, Sk, H, Hkv, D, splits, ms, gbps, 100.0 * gbps / copy_gbps);
@@ -237,14 +255,46 @@ void bench_decode(int dtype, int mode, int B, int Sk, int H, int Hkv, int D, dou
 
 }  // namespace
 
+// Host cost of one C-ABI call (argument checks, pointer checks, launch), wall clock.
+void host_overhead() {
+  const int B = 1, S = 128, H = 8, D = 64;
+  const size_t n = size_t(B) * S * H * D;
+  void *q, *o;
+  CUDA_OK(cudaMalloc(&q, n * 2));
+  CUDA_OK(cudaMalloc(&o, n * 2));
+  fill(q, n, A4J_BF16, 5);
+  for (int checks : {1, 0}) {
+    a4j_set_pointer_checks(checks);
+    auto call = [&] {
+      check(a4j_softmax_forward(A4J_BF16, 0, q, S * H * D, H * D, D, q, S * H * D, H * D, D, q, S * H * D, H * D, D, o,
+                                S * H * D, H * D, D, nullptr, B, S, S, H, H, D, D, 0.125f, 0.f, 0, -1, -1, nullptr, 0,
+                                nullptr, nullptr, nullptr));
+    };
+    for (int i = 0; i < 50; ++i) call();
+    CUDA_OK(cudaDeviceSynchronize());
+    const int reps = 2000;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < reps; ++i) call();
+    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / reps;
+    CUDA_OK(cudaDeviceSynchronize());
+    std::printf("host time per a4j_softmax_forward call (tiny shape, pointer checks %s): %.2f us\n", checks ? "on" : "off",
+                us);
+    if (g_json) std::fprintf(g_json, "{\"op\":\"host_overhead\",\"pointer_checks\":%d,\"us\":%.3f}\n", checks, us);
+  }
+  a4j_set_pointer_checks(1);
+  cudaFree(q);
+  cudaFree(o);
+}
+
 int main(int argc, char** argv) {
-  bool quick = false, variants = true;
+  bool quick = false, variants = true, profile = false;
   std::string json;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--json" && i + 1 < argc) json = argv[++i];
     else if (a == "--quick") quick = true;
     else if (a == "--no-variants") variants = false;
+    else if (a == "--profile") profile = true;
     else if (a == "--iters" && i + 1 < argc) g_iters = std::max(20, std::atoi(argv[++i]));
   }
   if (!json.empty()) g_json = std::fopen(json.c_str(), "w");
@@ -256,6 +306,15 @@ int main(int argc, char** argv) {
     std::fprintf(g_json, "{\"op\":\"device\",\"name\":\"%s\",\"sm\":%d,\"sms\":%d}\n", prop.name,
                  prop.major * 10 + prop.minor, prop.multiProcessorCount);
 
+  if (profile) {  // a few launches for a profiler (ncu -c N): one call each
+    g_iters = 1;
+    g_warm = 0;
+    bench_forward({A4J_BF16, 0, 32, 1024, 16, 128, 0, -1}, false);
+    bench_forward({A4J_BF16, 0, 32, 1024, 16, 64, 1, -1}, false);
+    bench_forward({A4J_BF16, 0, 2, 16384, 16, 128, 0, -1}, false);
+    return 0;
+  }
+  host_overhead();
   // Forward: bf16, H = 16, B*S = 32k tokens (the anchors' shapes).
   for (int D : {64, 128})
     for (int S : {1024, 4096, 16384})
@@ -263,6 +322,29 @@ int main(int argc, char** argv) {
         if (quick && S == 16384) continue;
         bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, variants && S == 4096);
       }
+  // The sm_80 tensor-core kernel on the same shapes (the library takes wgmma on sm_90).
+  const char* prev = std::getenv("A4J_DISABLE_WGMMA");
+  const std::string saved = prev ? prev : "";
+  setenv("A4J_DISABLE_WGMMA", "1", 1);
+  for (int D : {64, 128})
+    for (int S : {1024, 4096, 16384})
+      for (int causal : {0, 1}) {
+        if (quick && S != 4096) continue;
+        bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "mma.sync kernel");
+      }
+  if (prev) setenv("A4J_DISABLE_WGMMA", saved.c_str(), 1); else unsetenv("A4J_DISABLE_WGMMA");
+  {
+    const char* pv = std::getenv("A4J_SM90_PIPELINE");
+    const std::string psaved = pv ? pv : "";
+    setenv("A4J_SM90_PIPELINE", "0", 1);
+    for (int D : {64, 128})
+      for (int S : {1024, 4096, 16384})
+        for (int causal : {0, 1}) {
+          if (quick && S != 4096) continue;
+          bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "sm90 unpipelined");
+        }
+    if (pv) setenv("A4J_SM90_PIPELINE", psaved.c_str(), 1); else unsetenv("A4J_SM90_PIPELINE");
+  }
   // Other dtypes and fp32 modes at one shape.
   for (int D : {64, 128}) {
     bench_forward({A4J_F16, 0, 8, 4096, 16, D, 0, -1}, false);
@@ -286,6 +368,8 @@ int main(int argc, char** argv) {
   bench_decode(A4J_F32, A4J_COMPUTE_EXACT, 8, 16384, 32, 8, 128, copy, "attention4j", 0);
   if (variants) {
     for (int s : {1, 4, 16, 64}) bench_decode(A4J_BF16, 0, 1, 65536, 32, 8, 128, copy, "splits forced", s);
+    for (int B : {1, 8})
+      for (int Sk : {4096, 65536}) bench_decode(A4J_BF16, 0, B, Sk, 32, 8, 128, copy, "no ptr checks", 0, false);
   }
   if (g_json) std::fclose(g_json);
   return 0;

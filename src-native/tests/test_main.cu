@@ -6,6 +6,7 @@
 // poisoned with NaN before every launch; padding bytes of strided tensors must stay untouched.
 // Prints one line per case and closes with "N passed, M failed"; exit code 1 on any failure.
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -30,6 +31,8 @@ struct Case {
   bool decode = false;
   int splits = 0;       // decode: 0 = auto
   bool user_ws = false;  // decode: caller-allocated workspace
+  bool mma_sync = false;  // A4J_DISABLE_WGMMA=1: the sm_80 tensor-core kernel even on sm_90
+  bool sm90_plain = false;  // A4J_SM90_PIPELINE=0: the unpipelined wgmma kernel
 };
 
 double tolerance(const Case& c) {
@@ -43,8 +46,8 @@ double tolerance(const Case& c) {
 std::string describe(const Case& c) {
   char buf[320];
   const char* mode = c.dtype != A4J_F32 ? "" : c.mode == A4J_COMPUTE_TF32 ? "/tf32" : c.mode == A4J_COMPUTE_BF16 ? "/bf16c" : "/exact";
-  std::snprintf(buf, sizeof(buf), "%s %s%s B%d Sq%d Sk%d H%d/%d D%d/%d%s win(%d,%d)%s%s%s%s %s%s", c.decode ? "decode" : "fwd",
-                dtype_name(c.dtype), mode, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, c.causal ? " causal" : "", c.wl, c.wr,
+  std::snprintf(buf, sizeof(buf), "%s%s %s%s B%d Sq%d Sk%d H%d/%d D%d/%d%s win(%d,%d)%s%s%s%s %s%s", c.decode ? "decode" : "fwd",
+                c.mma_sync ? "(mma.sync)" : c.sm90_plain ? "(sm90-plain)" : "", dtype_name(c.dtype), mode, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, c.causal ? " causal" : "", c.wl, c.wr,
                 c.softcap > 0 ? " softcap" : "", c.alibi == 1 ? " alibi[H]" : c.alibi == 2 ? " alibi[B,H]" : "",
                 c.ranges == 1 ? " ranges" : c.ranges == 2 ? " seqlens" : c.ranges == 3 ? " ranges+empty" : "",
                 c.lse ? "" : " nolse", layout_name(c.layout),
@@ -207,6 +210,10 @@ Result run_case(const Case& c) {
   int st;
   int used_splits = 1;
   void* ws = nullptr;
+  if (c.mma_sync) setenv("A4J_DISABLE_WGMMA", "1", 1);
+  const char* pipe_env = std::getenv("A4J_SM90_PIPELINE");
+  const std::string pipe_saved = pipe_env ? pipe_env : "";
+  if (c.sm90_plain) setenv("A4J_SM90_PIPELINE", "0", 1);
   if (!c.decode) {
     st = a4j_softmax_forward(c.dtype, c.mode, q.ptr, q.sb, q.sr, q.sh, k.ptr, k.sb, k.sr, k.sh, v.ptr, v.sb, v.sr, v.sh,
                              o.ptr, o.sb, o.sr, o.sh, lse, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, scale, c.softcap,
@@ -221,6 +228,10 @@ Result run_case(const Case& c) {
                               v.sh, o.ptr, o.sb, o.sr, o.sh, lse, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, scale,
                               c.softcap, c.causal, c.wl, c.wr, slopes, c.alibi == 2 ? c.H : 0, ks, ke, c.splits, ws,
                               bytes, stream);
+  }
+  if (c.mma_sync) unsetenv("A4J_DISABLE_WGMMA");
+  if (c.sm90_plain) {
+    if (pipe_env) setenv("A4J_SM90_PIPELINE", pipe_saved.c_str(), 1); else unsetenv("A4J_SM90_PIPELINE");
   }
   Result res{true, ""};
   char buf[256];
@@ -327,6 +338,28 @@ std::vector<Case> build_cases(bool quick) {
         c.Sq = c.Sk = 130;
         c.D = c.Dv = D;
         c.causal = causal;
+        cs.push_back(with(c, p));
+      }
+  // 1b. the same for the sm_80 kernel where sm_90 would take the wgmma kernel
+  for (PathSel p : {kAllPaths[0], kAllPaths[1]})
+    for (int D : {64, 128})
+      for (int causal : {0, 1}) {
+        Case c;
+        c.Sq = 130;
+        c.Sk = 257;
+        c.D = c.Dv = D;
+        c.causal = causal;
+        c.mma_sync = true;
+        cs.push_back(with(c, p));
+        c.mma_sync = false;
+        cs.push_back(with(c, p));
+        c.sm90_plain = true;
+        cs.push_back(with(c, p));
+        c.sm90_plain = false;
+        c.Sq = 1;  // one tile, and tiles fully masked by the causal diagonal
+        cs.push_back(with(c, p));
+        c.Sq = 300;
+        c.Sk = 128;
         cs.push_back(with(c, p));
       }
   // 2. odd head dims, D != Dv
@@ -474,6 +507,26 @@ std::vector<Case> build_cases(bool quick) {
       c.lse = layout != kBHSD;
       cs.push_back(with(c, p));
     }
+  // 9b. masks, softcap, ALiBi and ranges on the sm_80 kernel too (D = 64 goes to wgmma on sm_90)
+  for (int variant = 0; variant < 6; ++variant) {
+    Case c;
+    c.B = 2;
+    c.H = 4;
+    c.Hkv = 2;
+    c.Sq = 150;
+    c.Sk = 300;
+    c.mma_sync = true;
+    if (variant == 0) c.causal = 1;
+    if (variant == 1) { c.wl = 40; c.wr = 3; }
+    if (variant == 2) { c.softcap = 5.f; c.scale = 1.f; }
+    if (variant == 3) { c.alibi = 2; c.causal = 1; }
+    if (variant == 4) { c.ranges = 1; c.causal = 1; }
+    if (variant == 5) { c.Sq = 400; c.Sk = 100; c.causal = 1; c.D = c.Dv = 128; }
+    cs.push_back(with(c, kAllPaths[variant % 2]));
+    c.mma_sync = false;
+    c.sm90_plain = true;
+    cs.push_back(with(c, kAllPaths[variant % 2]));
+  }
   // 10. larger shapes (many tiles, many query blocks)
   if (!quick) {
     Case c;
@@ -494,6 +547,13 @@ std::vector<Case> build_cases(bool quick) {
     c.Sq = 300;
     c.Sk = 1500;
     cs.push_back(with(c, kAllPaths[2]));
+    c.Sq = 1000;
+    c.Sk = 3000;
+    c.H = 8;
+    c.Hkv = 2;
+    c.wl = 500;
+    c.wr = 100;
+    cs.push_back(with(c, kAllPaths[0]));
   }
   // 11. split-KV decode
   for (PathSel p : kAllPaths)

@@ -32,6 +32,11 @@
  * tensor cores, opt-in, ~1e-3) or A4J_COMPUTE_BF16 (inputs rounded to bf16, tensor cores, opt-in,
  * ~1e-2). For F16 / BF16 inputs compute_mode is ignored (bf16/fp16 tensor cores, fp32 accumulate).
  *
+ * Kernels: on an sm_90 device (H100/H200) with a build that contains sm_90a code, bf16/fp16 forward
+ * with head dims up to 128 (padded to 64 or 128) runs on Hopper warpgroup MMA; everything else on
+ * sm_80-class tensor-core kernels (or FFMA for exact fp32). Diagnostics only: environment variable
+ * A4J_DISABLE_WGMMA=1 forces the sm_80 kernels, A4J_SM90_PIPELINE=0 the unpipelined sm_90 kernel.
+ *
  * Threading: the functions are thread safe; kernels are enqueued on the given stream of the
  * calling thread's current device and are asynchronous (the caller synchronizes).
  */

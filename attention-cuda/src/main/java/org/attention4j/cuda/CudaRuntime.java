@@ -20,6 +20,9 @@ import org.bytedeco.javacpp.Loader;
 public final class CudaRuntime {
     private static final System.Logger LOG = System.getLogger("org.attention4j");
 
+    /** System property: keep src-native's own device-pointer checks on (debugging). */
+    public static final String POINTER_CHECKS_PROPERTY = "attention4j.cuda.pointerChecks";
+
     /** Minimum compute capability the fat binary serves (sm_80). */
     static final int MIN_CC = 80;
 
@@ -109,6 +112,9 @@ public final class CudaRuntime {
             if (v != attention4j.A4J_VERSION) {
                 return Support.no("native library version " + v + " does not match the binding's " + attention4j.A4J_VERSION);
             }
+            // Java checks every tensor against its own exact allocation before a call, so the library's
+            // per-call pointer-range checks (several microseconds each) would repeat that work.
+            attention4j.a4j_set_pointer_checks(Boolean.getBoolean(POINTER_CHECKS_PROPERTY) ? 1 : 0);
             return Support.yes();
         }
     }

@@ -152,11 +152,16 @@ public final class Tour {
             Files.createDirectories(outDir);
             Path txt = outDir.resolve("tour.txt");
             Files.writeString(txt, table, StandardCharsets.UTF_8);
-            Path png = outDir.resolve("tour-timings.png");
-            TimingChart.write(rows, png, "Attention4J tour" + (quick ? " (quick shapes)" : "") + ": time per call and backend");
             out.println();
             out.println("table: " + txt.toAbsolutePath());
-            out.println("chart: " + png.toAbsolutePath());
+            Path png = outDir.resolve("tour-timings.png");
+            if (ModuleLayer.boot().findModule("java.desktop").isPresent()) {
+                TimingChart.write(rows, png, "Attention4J tour" + (quick ? " (quick shapes)" : "") + ": time per call and backend");
+                out.println("chart: " + png.toAbsolutePath());
+            } else {
+                // A trimmed runtime (such as the GPU bundle's jlink JRE) has no AWT to draw with.
+                out.println("chart: skipped (this Java runtime has no java.desktop module)");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing the tour's table and chart to " + outDir, e);
         }

@@ -280,10 +280,8 @@ public final class ChunkedRecurrence {
         // Inter-chunk: O = (τQ ⊙ 2^b) S.
         float[] qg = w.q;
         if (kind == Gate.SCALAR) {
-            for (int a = 0; a < cn; a++) {
-                float f = (float) Math.exp(w.bs[a] / LOG2E);
-                for (int d = 0; d < dk; d++) w.tmp[a * dk + d] = w.q[a * dk + d] * f;
-            }
+            System.arraycopy(w.q, 0, w.tmp, 0, cn * dk);
+            for (int a = 0; a < cn; a++) ops.scale(w.tmp, a * dk, dk, (float) Math.exp(w.bs[a] / LOG2E));
             qg = w.tmp;
         } else if (kind == Gate.VECTOR) {
             for (int a = 0; a < cn; a++) ops.mulExp2Diff(w.q, a * dk, w.bv, a * dk, w.zeros, 0, w.tmp, a * dk, dk);
@@ -308,15 +306,13 @@ public final class ChunkedRecurrence {
         }
         ops.matmulAdd(cn, dvp, cn, w.a, 0, CHUNK, w.v, 0, dvp, w.o, 0, dvp);
 
-        // State: S = 2^{b_last} ⊙ S + (K ⊙ 2^{b_last - b})^T V.
+        // State: S = 2^{b_last} ⊙ S + (K ⊙ 2^{b_last - b})^T V (plain linear reuses the transposed K of the scores).
         int last = cn - 1;
         if (kind == Gate.SCALAR) {
             float bl = w.bs[last];
             ops.scale(st, 0, dk * dvp, (float) Math.exp(bl / LOG2E));
-            for (int a = 0; a < cn; a++) {
-                float f = (float) Math.exp((bl - w.bs[a]) / LOG2E);
-                for (int d = 0; d < dk; d++) w.tmp[a * dk + d] = w.k[a * dk + d] * f;
-            }
+            System.arraycopy(w.k, 0, w.tmp, 0, cn * dk);
+            for (int a = 0; a < cn; a++) ops.scale(w.tmp, a * dk, dk, (float) Math.exp((bl - w.bs[a]) / LOG2E));
             transpose(w.tmp, cn, dk, w.kt);
         } else if (kind == Gate.VECTOR) {
             for (int d = 0; d < dk; d++) {

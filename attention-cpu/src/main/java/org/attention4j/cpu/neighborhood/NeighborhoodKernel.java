@@ -261,8 +261,20 @@ public final class NeighborhoodKernel {
             }
         }
         st.begin(rows, 0, 0, false);
+        if (geo.rank == 1) {
+            // 1-D windows are contiguous runs of the box: the range path of the online softmax.
+            for (int r = 0; r < rows; r++) {
+                st.lo[r] = w.ws[2][r] - bs[2];
+                st.hi[r] = w.we[2][r] - bs[2];
+            }
+        }
         for (int tile = 0; tile < tiles; tile++) {
             int k0 = tile * KEY_TILE, kn = Math.min(KEY_TILE, boxKeys - k0);
+            if (geo.rank == 1) {
+                // The zero-padded tail of the last tile lies past every row's range: full tiles keep the vector path.
+                st.visit(w.kt, tile * d * KEY_TILE, w.v, tile * KEY_TILE * dvp, k0, KEY_TILE);
+                continue;
+            }
             buildMask(w, rows, bs, wb, k0, kn);
             st.visitMasked(w.kt, tile * d * KEY_TILE, w.v, tile * KEY_TILE * dvp, kn, w.mask, w.visible);
         }

@@ -78,7 +78,7 @@ public final class RadialKernel {
             st.begin(rows, 0, 0, false);
             for (int kb : kept[i0 / blk]) {
                 for (int t = kb * tilesPerBlock; t < (kb + 1) * tilesPerBlock && t * KEY_TILE < valid; t++) {
-                    st.visit(keys.kt, keys.ktOffset(b, g, t), keys.v, keys.vOffset(b, g, t), t * KEY_TILE, keys.tileKeys(b, t));
+                    st.visit(keys.kt, keys.ktOffset(b, g, t), keys.v, keys.vOffset(b, g, t), t * KEY_TILE, KEY_TILE);
                 }
             }
             for (int r = 0; r < rows; r++) {

@@ -89,9 +89,4 @@ public final class KeyTiles {
     public int vOffset(int b, int g, int tile) {
         return tileIndex(b, g, tile) * KEY_TILE * dvp;
     }
-
-    /** Keys in tile {@code tile} of batch {@code b}. */
-    public int tileKeys(int b, int tile) {
-        return Math.min(KEY_TILE, keys[b] - tile * KEY_TILE);
-    }
 }

@@ -39,6 +39,7 @@ public final class OnlineSoftmax {
     public final float[] aligned;
     private final float[] s;
     private final float[] alpha;
+    private final float[] mask;
     private int rows;
     private float softcap2;
     private float alibi2;
@@ -58,6 +59,7 @@ public final class OnlineSoftmax {
         this.aligned = new float[maxRows];
         this.s = new float[maxRows * KEY_TILE];
         this.alpha = new float[maxRows];
+        this.mask = new float[maxRows * KEY_TILE];
     }
 
     public int maxRows() {
@@ -104,13 +106,17 @@ public final class OnlineSoftmax {
     /**
      * Folds one key tile into the state: keys {@code j0 .. j0+n-1} ({@code n <= KEY_TILE}), packed
      * {@code kt[ktOff + dd * KEY_TILE + c]} and {@code v[vOff + c * dvp + e]}. Unused tile columns must be 0.
+     * Callers may pass {@code n = KEY_TILE} for a zero-padded partial tile when every row's {@code hi}
+     * excludes the padding.
      */
     public void visit(float[] kt, int ktOff, float[] v, int vOff, int j0, int n) {
         ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
         boolean rescale = false;
-        if (n == KEY_TILE && softcap2 == 0 && alibi2 == 0 && allRowsSeeAll(j0)) {
-            // The common interior tile: no mask, no bias; one fused pass per row.
-            ops.onlineSoftmaxRows(s, 0, rows, KEY_TILE, KEY_TILE, null, m, l, alpha);
+        if (n == KEY_TILE && softcap2 == 0 && alibi2 == 0) {
+            // No bias: one fused vector pass per row; boundary tiles (causal diagonal, window edges) add a
+            // 0 / -inf mask of each row's range instead of running per-row loops with scalar tails.
+            float[] rangeMask = allRowsSeeAll(j0) ? null : rangeMask(j0);
+            ops.onlineSoftmaxRows(s, 0, rows, KEY_TILE, KEY_TILE, rangeMask, m, l, alpha);
             for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
             finishTile(0, rows, rescale, v, vOff, n);
             return;
@@ -148,6 +154,19 @@ public final class OnlineSoftmax {
             rescale |= al != 1f;
         }
         finishTile(0, rows, rescale, v, vOff, n);
+    }
+
+    /** Per row, 0 on its visible keys of the tile at {@code j0} and {@code -inf} elsewhere. */
+    private float[] rangeMask(int j0) {
+        for (int r = 0; r < rows; r++) {
+            int row = r * KEY_TILE;
+            int a = Math.min(Math.max(lo[r] - j0, 0), KEY_TILE);
+            int b = Math.max(Math.min(hi[r] - j0, KEY_TILE), a);
+            Arrays.fill(mask, row, row + a, Float.NEGATIVE_INFINITY);
+            Arrays.fill(mask, row + a, row + b, 0f);
+            Arrays.fill(mask, row + b, row + KEY_TILE, Float.NEGATIVE_INFINITY);
+        }
+        return mask;
     }
 
     private boolean allRowsSeeAll(int j0) {

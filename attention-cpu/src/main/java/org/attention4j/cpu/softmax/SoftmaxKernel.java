@@ -81,7 +81,9 @@ public final class SoftmaxKernel {
         Tile tile = new Tile(op, call, qr, keys, qScale, softcap, group, sq);
         if (chunks == 1) {
             threads.forEach(items, () -> new OnlineSoftmax(ops, QUERY_TILE, d, dvp), (item, st) -> {
-                int b = item / (heads * qTiles), h = (item / qTiles) % heads, qt = item % qTiles;
+                // Last query tiles first: under a causal mask they see the most keys, and taking them early
+                // keeps the threads busy to the end (the order cannot change any result).
+                int b = item / (heads * qTiles), h = (item / qTiles) % heads, qt = qTiles - 1 - item % qTiles;
                 int rows = tile.run(st, b, h, qt, 0, Integer.MAX_VALUE);
                 store(st, rows, b, h, qt * QUERY_TILE, sq, heads, dv, out, lse);
             });
@@ -201,7 +203,8 @@ public final class SoftmaxKernel {
             int t0 = Math.max(from / KEY_TILE, tFrom);
             int t1 = Math.min((to - 1) / KEY_TILE + 1, tTo);
             for (int t = t0; t < t1; t++) {
-                st.visit(keys.kt, keys.ktOffset(b, g, t), keys.v, keys.vOffset(b, g, t), t * KEY_TILE, keys.tileKeys(b, t));
+                // A last, partial tile is zero-padded and past every row's range: visiting it whole keeps the vector path.
+                st.visit(keys.kt, keys.ktOffset(b, g, t), keys.v, keys.vOffset(b, g, t), t * KEY_TILE, KEY_TILE);
             }
             return rows;
         }

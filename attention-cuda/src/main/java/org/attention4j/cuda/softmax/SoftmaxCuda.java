@@ -12,6 +12,7 @@ import org.attention4j.cuda.global.attention4j;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.SizeTPointer;
 
 /**
  * Host side of the fused softmax-family kernels: fills the C ABI's arguments from a validated operator
@@ -71,11 +72,13 @@ public final class SoftmaxCuda {
             long[] qs = q.strides(), ks = k.strides(), vs = v.strides(), os = out.strides();
             int status;
             if (useDecode(sq, h, hkv, sk)) {
+                long wsBytes = decodeWorkspaceBytes(q.dtype(), mode, b, sq, sk, h, hkv, d, dv);
+                DeviceBuffer ws = wsBytes == 0 ? null : workspace(wsBytes);
                 status = attention4j.a4j_softmax_decode(dtypeCode(q.dtype()), modeCode(mode),
                         q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
                         out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
                         (float) op.scale(d), (float) op.softcap(), causal, wl, wr, alibiF, alibiStride, startP, endP,
-                        0, null, 0, null);
+                        0, ws == null ? null : ws.pointer(), wsBytes, null);
                 CudaRuntime.checkNative(status, "a4j_softmax_decode");
             } else {
                 status = attention4j.a4j_softmax_forward(dtypeCode(q.dtype()), modeCode(mode),
@@ -88,6 +91,33 @@ public final class SoftmaxCuda {
                 // Inputs uploaded here are freed on return: finish the kernels that read them first.
                 CudaRuntime.check(org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize");
             }
+        }
+    }
+
+    /**
+     * Split-KV partials live in a per-thread buffer that only grows: a decode step then pays no allocation
+     * (kernels of one thread run in order on the default stream, so reuse is safe).
+     */
+    private static final ThreadLocal<DeviceBuffer> WORKSPACE = new ThreadLocal<>();
+
+    private static DeviceBuffer workspace(long bytes) {
+        DeviceBuffer ws = WORKSPACE.get();
+        if (ws == null || ws.bytes() < bytes) {
+            if (ws != null) {
+                CudaRuntime.check(org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+                ws.close();
+            }
+            ws = DeviceBuffer.allocate(Math.max(bytes, 1L << 20));
+            WORKSPACE.set(ws);
+        }
+        return ws;
+    }
+
+    private static long decodeWorkspaceBytes(DType dt, Fp32Mode mode, int b, int sq, int sk, int h, int hkv, int d, int dv) {
+        try (SizeTPointer bytes = new SizeTPointer(1); IntPointer splits = new IntPointer(1)) {
+            CudaRuntime.checkNative(attention4j.a4j_softmax_decode_workspace_size(dtypeCode(dt), modeCode(mode), b, sq, sk, h, hkv,
+                    d, dv, 0, bytes, splits), "a4j_softmax_decode_workspace_size");
+            return bytes.get();
         }
     }
 

@@ -31,6 +31,8 @@ public final class GpuTestRunner {
 
     public static void main(String[] args) {
         long seed = args.length > 0 ? Long.parseLong(args[0]) : System.nanoTime();
+        // The native library's own device-pointer range checks stay on here, to catch a Java-side slip.
+        System.setProperty(CudaRuntime.POINTER_CHECKS_PROPERTY, "true");
         System.out.println("GPU test runner, seed " + seed + ", device " + CudaRuntime.device());
         if (!CudaRuntime.status().supported()) {
             System.out.println("CUDA backend unavailable: " + CudaRuntime.status().reason());

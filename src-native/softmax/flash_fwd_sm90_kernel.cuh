@@ -1,0 +1,496 @@
+// Hopper (sm_90a) softmax attention forward on warpgroup MMA (wgmma), bf16 / fp16, head dims that
+// are multiples of 64. Same algorithm and semantics as flash_fwd_kernel.cuh (spec 1.6); what
+// changes is the matrix engine and the shared-memory layout:
+//  - CTA = 2 warpgroups (256 threads), Q tile of 128 rows (64 per warpgroup), K/V tiles of
+//    kBlockN keys, double-buffered (cp.async, one tile ahead).
+//  - S = Q K^T: wgmma m64nBNk16 with A (Q) and B (K) from shared memory, both K-major.
+//  - O += P V: wgmma m64nHDk16 with A = P from registers (the S accumulator, cast to 16 bits:
+//    the wgmma accumulator and register-A layouts are the m16n8 ones per warp) and B = V from
+//    shared memory, MN-major.
+//  - Tiles are stored as column blocks of 64 elements, 128-byte rows, 128-byte swizzle (16-byte
+//    chunk c of row r at chunk c ^ (r % 8)), 1024-byte aligned: the canonical wgmma layout, and
+//    conflict-free for the 16-byte cp.async writes.
+// Compiled to a real kernel only for sm_90a; elsewhere the body is empty and the host never
+// launches it (softmax_api.cpp checks the device and the build).
+#pragma once
+
+#include "../common/wgmma.h"
+#include "flash_fwd_kernel.cuh"
+
+namespace a4j {
+
+template <class T, int kHeadDim_, int kBlockN_>
+struct FlashFwdSm90Traits {
+  using Tin = T;
+  using Tc = T;
+  static constexpr int kHeadDim = kHeadDim_;
+  static constexpr int kBlockM = 128;
+  static constexpr int kBlockN = kBlockN_;
+  static constexpr int kNThreads = 256;
+  static constexpr int kTileQ = kBlockM * kHeadDim * 2;
+  static constexpr int kTileKV = kBlockN * kHeadDim * 2;
+  static constexpr int kSmem = kTileQ + 4 * kTileKV + 1024;  // + alignment slack
+  static_assert(kHeadDim % 64 == 0 && kBlockN % 16 == 0 && kBlockN <= 256 && kHeadDim <= 256, "sm90 tile");
+};
+
+// Byte offset of the 16-byte chunk cc (columns 8cc..8cc+7) of row r in a 128B-swizzled tile of `rows` rows.
+__device__ __forceinline__ uint32_t sw128_chunk(int r, int cc, int rows) {
+  return static_cast<uint32_t>((cc >> 3) * (rows * 128) + r * 128 + (((cc & 7) ^ (r & 7)) << 4));
+}
+
+// wgmma shared-memory descriptor, 128-byte swizzle (base offset 0: atoms are 1024-byte aligned).
+__device__ __forceinline__ uint64_t sw128_desc(uint32_t saddr, uint32_t lbo_bytes, uint32_t sbo_bytes) {
+  return static_cast<uint64_t>((saddr & 0x3FFFF) >> 4) | (static_cast<uint64_t>((lbo_bytes >> 4) & 0x3FFF) << 16) |
+         (static_cast<uint64_t>((sbo_bytes >> 4) & 0x3FFF) << 32) | (1ull << 62);
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_1() { asm volatile("cp.async.wait_group 1;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_2() { asm volatile("cp.async.wait_group 2;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait_1() { asm volatile("wgmma.wait_group.sync.aligned 1;\n" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void fence_uregs(uint32_t (&r)[N][4]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
+}
+// Keeps the compiler from moving register accesses across an asynchronous MMA.
+template <int N>
+__device__ __forceinline__ void fence_regs(float (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+
+// [ROWS x HD] tile, 16-bit, into the swizzled layout; rows with row_off < 0 and columns >= ncols
+// are zero-filled. vec: whole 16-byte chunks (cp.async); otherwise element by element.
+template <class T, int ROWS, int HD, int NTHREADS, class RowOff>
+__device__ __forceinline__ void load_tile_sw128(uint32_t smem_base, T* smem_ptr, const T* __restrict__ base,
+                                                int ncols, bool vec, const RowOff& row_off) {
+  constexpr int kCpr = HD / 8;
+  const int tid = threadIdx.x;
+  if (vec) {
+    static_assert(NTHREADS % kCpr == 0, "thread mapping");
+    constexpr int kRowStep = NTHREADS / kCpr;
+#pragma unroll
+    for (int it = 0; it < (ROWS + kRowStep - 1) / kRowStep; ++it) {
+      const int r = tid / kCpr + it * kRowStep, cc = tid % kCpr;
+      if (ROWS % kRowStep == 0 || r < ROWS) {
+        const int64_t off = row_off(r);
+        const bool ok = off >= 0 && cc * 8 < ncols;
+        const uint32_t dst = smem_base + sw128_chunk(r, cc, ROWS);
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst),
+                     "l"(ok ? static_cast<const void*>(base + off + cc * 8) : static_cast<const void*>(base)),
+                     "r"(ok ? 16 : 0));
+      }
+    }
+  } else {
+    for (int e = tid; e < ROWS * HD; e += NTHREADS) {
+      const int r = e / HD, col = e % HD;
+      const int64_t off = row_off(r);
+      T x = from_float<T>(0.f);
+      if (off >= 0 && col < ncols) x = base[off + col];
+      smem_ptr[(sw128_chunk(r, col >> 3, ROWS) >> 1) + (col & 7)] = x;
+    }
+  }
+}
+
+
+// Logits of one S tile in the wgmma accumulator layout (as in flash_fwd_kernel.cuh): softcap,
+// ALiBi, mask. s[4 nb + 2 h + e] is row row0 + 8h, key n*BN + 8 nb + 2t + e.
+template <int kBN>
+__device__ __forceinline__ void sm90_logits(const FwdParams& p, const BlockInfo& bi, float (&s)[kBN / 2], int n,
+                                            int row0, int t, int mask_below, int mask_from) {
+  constexpr int kNB = kBN / 8;
+  const int Sk_b = bi.Sk_b;
+  if (p.plain_logits == 0) {
+#pragma unroll
+    for (int i = 0; i < kBN / 2; ++i)
+      s[i] = p.has_softcap ? tanh_from_exp2(s[i] * p.softcap_prescale2) * p.softcap_log2 : s[i] * p.scale_log2;
+    if (p.alibi != nullptr) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int rr = min(bi.m0 + row0 + 8 * h, p.M - 1);
+        const int ip = bi.row_query(p, rr) + bi.off;
+        const float slope2 = alibi_slope(p, bi.b, bi.row_head(p, rr)) * kLog2e;
+#pragma unroll
+        for (int nb = 0; nb < kNB; ++nb)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) s[nb * 4 + 2 * h + e] += slope2 * alibi_distance(p, ip, n * kBN + nb * 8 + 2 * t + e);
+      }
+    }
+  }
+  if (n < mask_below || n >= mask_from) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int rr = min(bi.m0 + row0 + 8 * h, p.M - 1);
+      const KeyRange vis = key_range(p, Sk_b, bi.row_query(p, rr) + bi.off);
+#pragma unroll
+      for (int nb = 0; nb < kNB; ++nb)
+#pragma unroll
+        for (int e = 0; e < 2; ++e)
+          if (!vis.contains(n * kBN + nb * 8 + 2 * t + e)) s[nb * 4 + 2 * h + e] = -INFINITY;
+    }
+  }
+}
+
+// The S accumulator (after softmax: P) as the register-A operand of O += P V, 16 keys per MMA.
+template <class T, int kBN>
+__device__ __forceinline__ void sm90_pack_p(const float (&s)[kBN / 2], uint32_t (&pa)[kBN / 16][4]) {
+#pragma unroll
+  for (int ks = 0; ks < kBN / 16; ++ks) {
+    pa[ks][0] = pack2<T>(s[(2 * ks) * 4 + 0], s[(2 * ks) * 4 + 1]);
+    pa[ks][1] = pack2<T>(s[(2 * ks) * 4 + 2], s[(2 * ks) * 4 + 3]);
+    pa[ks][2] = pack2<T>(s[(2 * ks + 1) * 4 + 0], s[(2 * ks + 1) * 4 + 1]);
+    pa[ks][3] = pack2<T>(s[(2 * ks + 1) * 4 + 2], s[(2 * ks + 1) * 4 + 3]);
+  }
+}
+
+// Epilogue of both sm90 kernels: O / l through shared memory (the Q tile), 16-byte stores, lse.
+template <class KT, class Softmax>
+__device__ __forceinline__ void sm90_epilogue(const FwdParams& p, const BlockInfo& bi, unsigned char* smem,
+                                              const float (&acc_o)[KT::kHeadDim / 2], const Softmax& softmax,
+                                              int row0, int t) {
+  using T = typename KT::Tin;
+  constexpr int kBM = KT::kBlockM, kHD = KT::kHeadDim, kNT = KT::kNThreads, kDB = kHD / 8;
+  const int tid = threadIdx.x;
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float inv_l, lse;
+    softmax.finalize(h, p.exp_scale, INFINITY, inv_l, lse);
+    const int r = row0 + 8 * h;
+#pragma unroll
+    for (int db = 0; db < kDB; ++db) {
+      const int col = db * 8 + 2 * t;
+      *reinterpret_cast<uint32_t*>(smem + sw128_chunk(r, col >> 3, kBM) + (col & 7) * 2) =
+          pack2<T>(acc_o[db * 4 + 2 * h] * inv_l, acc_o[db * 4 + 2 * h + 1] * inv_l);
+    }
+    const int rr = bi.m0 + r;
+    if (rr < bi.row_end && t == 0) store_lse(p, bi, bi.row_query(p, rr), bi.row_head(p, rr), lse);
+  }
+  __syncthreads();
+  const int nrows = bi.row_end - bi.m0;
+  if (p.vec_store16) {
+    constexpr int kCpr = kHD / 8;
+    const int cpr = p.Dv / 8;
+    for (int c = tid; c < nrows * kCpr; c += kNT) {
+      const int r = c / kCpr, cc = c % kCpr;
+      if (cc >= cpr) continue;
+      const int rr = bi.m0 + r;
+      T* dst = static_cast<T*>(p.o) + bi.b * p.o_sb + bi.row_query(p, rr) * p.o_sr + bi.row_head(p, rr) * p.o_sh +
+               cc * 8;
+      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(smem + sw128_chunk(r, cc, kBM));
+    }
+  } else {
+    for (int e = tid; e < nrows * p.Dv; e += kNT) {
+      const int r = e / p.Dv, col = e % p.Dv;
+      const int rr = bi.m0 + r;
+      T* dst = static_cast<T*>(p.o) + bi.b * p.o_sb + bi.row_query(p, rr) * p.o_sr + bi.row_head(p, rr) * p.o_sh + col;
+      *dst = *reinterpret_cast<const T*>(smem + sw128_chunk(r, col >> 3, kBM) + (col & 7) * 2);
+    }
+  }
+}
+
+template <class KT>
+__global__ void __launch_bounds__(KT::kNThreads, 1) flash_fwd_sm90_kernel(const FwdParams p) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using T = typename KT::Tin;
+  constexpr int kBM = KT::kBlockM, kBN = KT::kBlockN, kHD = KT::kHeadDim, kNT = KT::kNThreads;
+  constexpr int kNB = kBN / 8;  // n8 blocks of S per thread row pair
+  constexpr int kDB = kHD / 8;  // n8 blocks of O
+
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  // 1024-byte aligned tiles (the swizzle pattern repeats every 1024 bytes).
+  const uint32_t raw_addr = smem_addr(smem_raw);
+  const uint32_t pad = ((raw_addr + 1023) & ~1023u) - raw_addr;
+  unsigned char* smem = smem_raw + pad;
+  const uint32_t sQ = raw_addr + pad;
+  const uint32_t sK0 = sQ + KT::kTileQ;
+  const uint32_t sV0 = sK0 + 2 * KT::kTileKV;
+  T* pQ = reinterpret_cast<T*>(smem);
+  T* pK0 = reinterpret_cast<T*>(smem + KT::kTileQ);
+  T* pV0 = reinterpret_cast<T*>(smem + KT::kTileQ + 2 * KT::kTileKV);
+
+  const int m_block = gridDim.x - 1 - blockIdx.x;
+  const BlockInfo bi(p, m_block, kBM);
+  int n_lo, n_hi, mask_below, mask_from;
+  bi.tile_range(p, kBN, n_lo, n_hi);
+  bi.mask_tiles(p, kBN, mask_below, mask_from);
+  if (n_lo >= n_hi) {
+    write_empty_tile<T, kNT>(p, bi);
+    return;
+  }
+
+  const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3, lane = tid & 31;
+  const int g = lane >> 2, t = lane & 3;
+  const bool vec = p.vec_load != 0;
+  const T* qbase = static_cast<const T*>(p.q) + bi.b * p.q_sb;
+  const T* kbase = static_cast<const T*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
+  const T* vbase = static_cast<const T*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
+  const int Sk_b = bi.Sk_b;
+  auto kv_rows = [Sk_b](int n, int64_t stride) {
+    return [=](int r) -> int64_t {
+      const int j = n * kBN + r;
+      return j < Sk_b ? j * stride : -1;
+    };
+  };
+  auto load_kv = [&](int n, int stage) {
+    load_tile_sw128<T, kBN, kHD, kNT>(sK0 + stage * KT::kTileKV, pK0 + stage * (KT::kTileKV / 2), kbase, p.D, vec,
+                                      kv_rows(n, p.k_sr));
+    load_tile_sw128<T, kBN, kHD, kNT>(sV0 + stage * KT::kTileKV, pV0 + stage * (KT::kTileKV / 2), vbase, p.Dv, vec,
+                                      kv_rows(n, p.v_sr));
+  };
+
+  load_tile_sw128<T, kBM, kHD, kNT>(sQ, pQ, qbase, p.D, vec, [&](int r) -> int64_t {
+    const int rr = bi.m0 + r;
+    if (rr >= bi.row_end) return -1;
+    return bi.row_query(p, rr) * p.q_sr + bi.row_head(p, rr) * p.q_sh;
+  });
+  load_kv(n_hi - 1, 0);
+  cp_async_commit();
+  if (n_hi - 2 >= n_lo) {
+    load_kv(n_hi - 2, 1);
+    cp_async_commit();
+  }
+
+  const int row0 = wg * 64 + warp_in_wg * 16 + g;  // this thread's rows: row0 and row0 + 8
+  const float exp_scale = p.exp_scale;
+
+  float acc_o[kHD / 2];
+#pragma unroll
+  for (int i = 0; i < kHD / 2; ++i) acc_o[i] = 0.f;
+  OnlineSoftmax<2, kNB * 2, 4, true> softmax;
+  softmax.init();
+
+  for (int it = 0, n = n_hi - 1; n >= n_lo; ++it, --n) {
+    const int stage = it & 1;
+    if (n - 1 >= n_lo) cp_async_wait_1(); else cp_async_wait_all();  // tile n has landed
+    fence_proxy_async();  // cp.async writes (generic proxy) -> wgmma reads (async proxy)
+    __syncthreads();
+
+    // S = Q K^T (this warpgroup's 64 rows)
+    float s[kBN / 2];
+    fence_regs(s);
+    wgmma_fence();
+#pragma unroll
+    for (int ks = 0; ks < kHD / 16; ++ks) {
+      const uint32_t koff = (ks & 3) * 32;  // 16 columns = 32 bytes inside a 128-byte row
+      const uint64_t da = sw128_desc(sQ + (ks >> 2) * (kBM * 128) + wg * 64 * 128 + koff, 16, 1024);
+      const uint64_t db = sw128_desc(sK0 + stage * KT::kTileKV + (ks >> 2) * (kBN * 128) + koff, 16, 1024);
+      wgmma_ss<kBN, T>(s, da, db, ks > 0 ? 1 : 0);
+    }
+    wgmma_commit();
+    wgmma_wait_all();
+    fence_regs(s);
+
+    sm90_logits<kBN>(p, bi, s, n, row0, t, mask_below, mask_from);
+
+    float alpha[2];
+    softmax.update([&](int r, int c) -> float& { return s[(c >> 1) * 4 + 2 * r + (c & 1)]; }, exp_scale, alpha);
+#pragma unroll
+    for (int db = 0; db < kDB; ++db)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc_o[db * 4 + e] *= alpha[e >> 1];
+
+    // O += P V: P (16-bit) in the register-A layout, 16 keys per MMA.
+    uint32_t pa[kBN / 16][4];
+    sm90_pack_p<T, kBN>(s, pa);
+    fence_regs(acc_o);
+    wgmma_fence();
+#pragma unroll
+    for (int ks = 0; ks < kBN / 16; ++ks) {
+      // V as B (N = head dim, K = keys), MN-major: 16 keys = two 1024-byte atoms; next 64 columns
+      // of the head dim at LBO = one column block of the tile.
+      const uint64_t db = sw128_desc(sV0 + stage * KT::kTileKV + ks * 2048, kBN * 128, 1024);
+      wgmma_rs_tb<kHD, T>(acc_o, pa[ks], db, 1);
+    }
+    wgmma_commit();
+    wgmma_wait_all();
+    fence_regs(acc_o);
+
+    __syncthreads();  // both warpgroups are done with this stage
+    if (n - 2 >= n_lo) {
+      load_kv(n - 2, stage);
+      cp_async_commit();
+    }
+  }
+
+  sm90_epilogue<KT>(p, bi, smem, acc_o, softmax, row0, t);
+#endif  // __CUDA_ARCH_FEAT_SM90_ALL
+}
+
+
+// Pipelined variant (FlashAttention-3's intra-warpgroup overlap): per key tile i, the warpgroup
+// issues S_i = Q K_i^T and O += P_{i-1} V_{i-1} back to back, waits for S_i only, and computes the
+// softmax of S_i while the tensor cores run P_{i-1} V_{i-1}; O is rescaled once that MMA is done.
+// K and V have their own double buffers: K_{i+1} is loaded once every warpgroup has finished
+// Q K_{i-1}^T, V_{i+1} once it has finished P_{i-1} V_{i-1}. cp.async groups are committed in
+// the order K0 V0 K1 | V1 | K2 V2 | K3 ..., so "K_i and V_{i-1} have landed" is wait_group 1.
+template <class KT>
+__global__ void __launch_bounds__(KT::kNThreads, 1) flash_fwd_sm90_pipe_kernel(const FwdParams p) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using T = typename KT::Tin;
+  constexpr int kBM = KT::kBlockM, kBN = KT::kBlockN, kHD = KT::kHeadDim, kNT = KT::kNThreads;
+  constexpr int kNB = kBN / 8;
+  constexpr int kDB = kHD / 8;
+
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const uint32_t raw_addr = smem_addr(smem_raw);
+  const uint32_t pad = ((raw_addr + 1023) & ~1023u) - raw_addr;
+  unsigned char* smem = smem_raw + pad;
+  const uint32_t sQ = raw_addr + pad;
+  const uint32_t sK0 = sQ + KT::kTileQ;
+  const uint32_t sV0 = sK0 + 2 * KT::kTileKV;
+  T* pQ = reinterpret_cast<T*>(smem);
+  T* pK0 = reinterpret_cast<T*>(smem + KT::kTileQ);
+  T* pV0 = reinterpret_cast<T*>(smem + KT::kTileQ + 2 * KT::kTileKV);
+
+  const int m_block = gridDim.x - 1 - blockIdx.x;
+  const BlockInfo bi(p, m_block, kBM);
+  int n_lo, n_hi, mask_below, mask_from;
+  bi.tile_range(p, kBN, n_lo, n_hi);
+  bi.mask_tiles(p, kBN, mask_below, mask_from);
+  if (n_lo >= n_hi) {
+    write_empty_tile<T, kNT>(p, bi);
+    return;
+  }
+  const int num_tiles = n_hi - n_lo;  // tile i is key tile n_hi - 1 - i
+
+  const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3, lane = tid & 31;
+  const int g = lane >> 2, t = lane & 3;
+  const bool vec = p.vec_load != 0;
+  const T* qbase = static_cast<const T*>(p.q) + bi.b * p.q_sb;
+  const T* kbase = static_cast<const T*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
+  const T* vbase = static_cast<const T*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
+  const int Sk_b = bi.Sk_b;
+  auto kv_rows = [Sk_b](int n, int64_t stride) {
+    return [=](int r) -> int64_t {
+      const int j = n * kBN + r;
+      return j < Sk_b ? j * stride : -1;
+    };
+  };
+  auto load_k = [&](int i) {
+    const int stage = i & 1;
+    load_tile_sw128<T, kBN, kHD, kNT>(sK0 + stage * KT::kTileKV, pK0 + stage * (KT::kTileKV / 2), kbase, p.D, vec,
+                                      kv_rows(n_hi - 1 - i, p.k_sr));
+    cp_async_commit();
+  };
+  auto load_v = [&](int i) {
+    const int stage = i & 1;
+    load_tile_sw128<T, kBN, kHD, kNT>(sV0 + stage * KT::kTileKV, pV0 + stage * (KT::kTileKV / 2), vbase, p.Dv, vec,
+                                      kv_rows(n_hi - 1 - i, p.v_sr));
+    cp_async_commit();
+  };
+
+  load_tile_sw128<T, kBM, kHD, kNT>(sQ, pQ, qbase, p.D, vec, [&](int r) -> int64_t {
+    const int rr = bi.m0 + r;
+    if (rr >= bi.row_end) return -1;
+    return bi.row_query(p, rr) * p.q_sr + bi.row_head(p, rr) * p.q_sh;
+  });
+  load_k(0);  // (with Q)
+  load_v(0);
+  if (num_tiles > 1) load_k(1);
+
+  const int row0 = wg * 64 + warp_in_wg * 16 + g;
+  const float exp_scale = p.exp_scale;
+
+  float acc_o[kHD / 2];
+#pragma unroll
+  for (int i = 0; i < kHD / 2; ++i) acc_o[i] = 0.f;
+  OnlineSoftmax<2, kNB * 2, 4, true> softmax;
+  softmax.init();
+  float s[kBN / 2];
+  uint32_t pa[kBN / 16][4];  // P of the previous tile, the A operand of its P V
+
+  auto issue_qk = [&](int i) {
+    const int stage = i & 1;
+#pragma unroll
+    for (int ks = 0; ks < kHD / 16; ++ks) {
+      const uint32_t koff = (ks & 3) * 32;
+      const uint64_t da = sw128_desc(sQ + (ks >> 2) * (kBM * 128) + wg * 64 * 128 + koff, 16, 1024);
+      const uint64_t db = sw128_desc(sK0 + stage * KT::kTileKV + (ks >> 2) * (kBN * 128) + koff, 16, 1024);
+      wgmma_ss<kBN, T>(s, da, db, ks > 0 ? 1 : 0);
+    }
+  };
+  auto issue_pv = [&](int i) {
+    const int stage = i & 1;
+#pragma unroll
+    for (int ks = 0; ks < kBN / 16; ++ks) {
+      const uint64_t db = sw128_desc(sV0 + stage * KT::kTileKV + ks * 2048, kBN * 128, 1024);
+      wgmma_rs_tb<kHD, T>(acc_o, pa[ks], db, 1);
+    }
+  };
+  auto softmax_tile = [&](int i, float (&alpha)[2]) {
+    sm90_logits<kBN>(p, bi, s, n_hi - 1 - i, row0, t, mask_below, mask_from);
+    softmax.update([&](int r, int c) -> float& { return s[(c >> 1) * 4 + 2 * r + (c & 1)]; }, exp_scale, alpha);
+  };
+
+  // Tile 0: S_0, softmax, P_0.
+  if (num_tiles > 1) cp_async_wait_2(); else cp_async_wait_1();  // Q, K_0 landed (V_0 may be in flight)
+  fence_proxy_async();
+  __syncthreads();
+  {
+    fence_regs(s);
+    wgmma_fence();
+    issue_qk(0);
+    wgmma_commit();
+    wgmma_wait_all();
+    fence_regs(s);
+    float alpha[2];
+    softmax_tile(0, alpha);  // acc_o is 0: no rescale
+    sm90_pack_p<T, kBN>(s, pa);
+  }
+  __syncthreads();
+  if (num_tiles > 1) load_v(1);
+
+  for (int i = 1; i < num_tiles; ++i) {
+    cp_async_wait_1();  // K_i and V_{i-1} landed (V_i may be in flight)
+    fence_proxy_async();
+    __syncthreads();  // ... for every thread; every warpgroup is done with Q K_{i-1}^T
+    if (i + 1 < num_tiles) load_k(i + 1);
+
+    fence_regs(s);
+    fence_regs(acc_o);
+    fence_uregs(pa);
+    wgmma_fence();
+    issue_qk(i);
+    wgmma_commit();
+    issue_pv(i - 1);
+    wgmma_commit();
+    wgmma_wait_1();  // S_i done; P_{i-1} V_{i-1} may still run
+    fence_regs(s);
+    float alpha[2];
+    softmax_tile(i, alpha);
+    wgmma_wait_all();
+    fence_regs(acc_o);
+    fence_uregs(pa);
+#pragma unroll
+    for (int db = 0; db < kDB; ++db)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc_o[db * 4 + e] *= alpha[e >> 1];
+    sm90_pack_p<T, kBN>(s, pa);
+    __syncthreads();  // every warpgroup is done with P_{i-1} V_{i-1}
+    if (i + 1 < num_tiles) load_v(i + 1);
+  }
+
+  // The last P V.
+  cp_async_wait_all();
+  fence_proxy_async();
+  __syncthreads();
+  fence_regs(acc_o);
+  fence_uregs(pa);
+  wgmma_fence();
+  issue_pv(num_tiles - 1);
+  wgmma_commit();
+  wgmma_wait_all();
+  fence_regs(acc_o);
+  __syncthreads();  // every warpgroup is done with the Q tile (the epilogue reuses it)
+
+  sm90_epilogue<KT>(p, bi, smem, acc_o, softmax, row0, t);
+#endif  // __CUDA_ARCH_FEAT_SM90_ALL
+}
+
+}  // namespace a4j
