@@ -13,7 +13,8 @@ import java.util.TreeMap;
  * {@code shape} is every other parameter, so rows of different implementations on one shape share it.
  */
 record Result(String benchmark, String family, String impl, Map<String, String> params, String shape,
-              double secondsPerOp, Map<String, Double> ratesPerSecond, String settings) {
+              double secondsPerOp, Map<String, Double> ratesPerSecond, Map<String, Double> bestRatesPerSecond,
+              String settings) {
 
     @SuppressWarnings("unchecked")
     static Result of(Map<String, Object> row) {
@@ -46,13 +47,16 @@ record Result(String benchmark, String family, String impl, Map<String, String> 
             seconds = number(primary.get("score")) * secondsPer(unit.substring(0, unit.length() - 3));
         }
         Map<String, Double> rates = new LinkedHashMap<>();
+        Map<String, Double> best = new LinkedHashMap<>();
         Object secondary = row.get("secondaryMetrics");
         if (secondary != null) {
             for (Map.Entry<String, Object> e : ((Map<String, Object>) secondary).entrySet()) {
                 Map<String, Object> m = (Map<String, Object>) e.getValue();
                 String u = (String) m.get("scoreUnit");
                 if (u.startsWith("ops/")) {
-                    rates.put(e.getKey(), number(m.get("score")) / secondsPer(u.substring(4)));
+                    double per = secondsPer(u.substring(4));
+                    rates.put(e.getKey(), number(m.get("score")) / per);
+                    best.put(e.getKey(), maxIteration(m.get("rawData")) / per);
                 }
             }
         }
@@ -61,7 +65,7 @@ record Result(String benchmark, String family, String impl, Map<String, String> 
                 + count(row.get("warmupIterations")) + " x " + row.getOrDefault("warmupTime", "?") + ", measurement "
                 + count(row.get("measurementIterations")) + " x " + row.getOrDefault("measurementTime", "?");
         return new Result(benchmark, family, impl, Collections.unmodifiableMap(params), shapeParams.toString(), seconds,
-                Collections.unmodifiableMap(rates), settings);
+                Collections.unmodifiableMap(rates), Collections.unmodifiableMap(best), settings);
     }
 
     @SuppressWarnings("unchecked")
@@ -71,6 +75,23 @@ record Result(String benchmark, String family, String impl, Map<String, String> 
 
     int intParam(String name) {
         return Integer.parseInt(params.get(name));
+    }
+
+    /** The best iteration of JMH's {@code rawData} (one list of iteration scores per fork). */
+    @SuppressWarnings("unchecked")
+    private static double maxIteration(Object rawData) {
+        double max = Double.NaN;
+        if (rawData instanceof List) {
+            for (Object fork : (List<Object>) rawData) {
+                for (Object v : (List<Object>) fork) {
+                    double x = number(v);
+                    if (!Double.isNaN(x) && (Double.isNaN(max) || x > max)) {
+                        max = x;
+                    }
+                }
+            }
+        }
+        return max;
     }
 
     private static String count(Object o) {
