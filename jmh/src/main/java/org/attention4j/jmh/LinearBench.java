@@ -1,0 +1,42 @@
+package org.attention4j.jmh;
+
+import org.attention4j.Attention;
+import org.attention4j.LinearAttention;
+import org.attention4j.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/** Causal linear attention (fla {@code linear_attn}, no normalization), Dk = Dv = d, from a zero state. */
+@State(Scope.Benchmark)
+public class LinearBench extends KernelBenchmark {
+    @Param("1")
+    public int b;
+    @Param("8")
+    public int h;
+    @Param({"1024", "8192"})
+    public int s;
+    @Param({"64", "128"})
+    public int d;
+
+    private LinearAttention op;
+    private Tensor q, k, v;
+
+    @Setup
+    public void setup() {
+        forceBackend();
+        q = Inputs.randn(1, b, s, h, d);
+        k = Inputs.randn(2, b, s, h, d);
+        v = Inputs.randn(3, b, s, h, d);
+        op = Attention.linear().normalize(false).build();
+        op.forward(q, k, v);
+        checkServedBy();
+    }
+
+    @Benchmark
+    public Tensor forward() {
+        return op.forward(q, k, v).output();
+    }
+}
