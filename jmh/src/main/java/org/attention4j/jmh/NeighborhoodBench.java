@@ -11,7 +11,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Neighborhood attention (NATTEN rule, stride and dilation 1) on a spatial grid {@code [B, X, (Y, (Z,)) H, D]}.
- * {@code grid} is {@code "extents/kernel"}, e.g. {@code "64x64/13"}: a 64 x 64 grid with a 13 x 13 window.
+ * {@code grid} is {@code "extents/kernel"}, e.g. {@code "64x64/13"}: a 64 x 64 grid with a 13 x 13 window. One grid per
+ * rank (1-D sequence, 2-D image, 3-D video), each at a token count that the dense softmax benchmark also runs, so
+ * the report can set useful GFLOP/s against dense ones of the same size.
  */
 @State(Scope.Benchmark)
 public class NeighborhoodBench extends KernelBenchmark {
@@ -19,7 +21,7 @@ public class NeighborhoodBench extends KernelBenchmark {
     public int b;
     @Param("8")
     public int h;
-    @Param({"64x64/13", "16x16x16/7"})
+    @Param({"8192/255", "64x64/13", "16x16x16/7"})
     public String grid;
     @Param({"64", "128"})
     public int d;

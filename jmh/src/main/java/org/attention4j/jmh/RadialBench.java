@@ -10,7 +10,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** Radial attention (Wan mask, decay 1) over {@code frames x tokensPerFrame} video tokens, no text tokens. */
+/**
+ * Radial attention (Wan mask, decay 1) over {@code frames x tokensPerFrame} video tokens, no text tokens. Both
+ * block sizes the anchor's kernels support: 128 is the builder's default, 64 the finer mask with more block edges.
+ */
 @State(Scope.Benchmark)
 public class RadialBench extends KernelBenchmark {
     @Param("1")
@@ -21,7 +24,7 @@ public class RadialBench extends KernelBenchmark {
     public int frames;
     @Param("512")
     public int tokensPerFrame;
-    @Param("64")
+    @Param({"64", "128"})
     public int block;
     @Param({"64", "128"})
     public int d;

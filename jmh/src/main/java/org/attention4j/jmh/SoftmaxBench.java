@@ -16,7 +16,7 @@ public class SoftmaxBench extends KernelBenchmark {
     public int b;
     @Param("8")
     public int h;
-    @Param({"1024", "4096", "8192"})
+    @Param({"1024", "2048", "4096", "8192"})
     public int s;
     @Param({"64", "128"})
     public int d;

@@ -18,7 +18,7 @@ public class TorchNeighborhoodBench extends TorchBenchmark {
     public int b;
     @Param("8")
     public int h;
-    @Param({"64x64/13", "16x16x16/7"})
+    @Param({"8192/255", "64x64/13", "16x16x16/7"})
     public String grid;
     @Param({"64", "128"})
     public int d;

@@ -19,7 +19,7 @@ public class TorchRadialBench extends TorchBenchmark {
     public int frames;
     @Param("512")
     public int tokensPerFrame;
-    @Param("64")
+    @Param({"64", "128"})
     public int block;
     @Param({"64", "128"})
     public int d;

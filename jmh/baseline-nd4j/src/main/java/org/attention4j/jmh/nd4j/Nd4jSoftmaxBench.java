@@ -32,7 +32,7 @@ public class Nd4jSoftmaxBench {
     public int b;
     @Param("8")
     public int h;
-    @Param({"1024", "4096"})
+    @Param({"1024", "2048", "4096"})
     public int s;
     @Param({"64", "128"})
     public int d;
