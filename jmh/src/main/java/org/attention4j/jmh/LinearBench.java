@@ -1,6 +1,7 @@
 package org.attention4j.jmh;
 
 import org.attention4j.Attention;
+import org.attention4j.Decays;
 import org.attention4j.LinearAttention;
 import org.attention4j.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -9,7 +10,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** Causal linear attention (fla {@code linear_attn}, no normalization), Dk = Dv = d, from a zero state. */
+/**
+ * Causal linear attention, Dk = Dv = d, from a zero state. {@code variant}: {@code plain} is fla's
+ * {@code linear_attn} without normalization, {@code normalized} divides by the running key sum, {@code decayed}
+ * multiplies the state by RetNet's per-head decays ({@link Decays#retnet}) each step.
+ */
 @State(Scope.Benchmark)
 public class LinearBench extends KernelBenchmark {
     @Param("1")
@@ -20,6 +25,8 @@ public class LinearBench extends KernelBenchmark {
     public int s;
     @Param({"64", "128"})
     public int d;
+    @Param({"plain", "normalized", "decayed"})
+    public String variant;
 
     private LinearAttention op;
     private Tensor q, k, v;
@@ -30,7 +37,19 @@ public class LinearBench extends KernelBenchmark {
         q = Inputs.randn(1, b, s, h, d);
         k = Inputs.randn(2, b, s, h, d);
         v = Inputs.randn(3, b, s, h, d);
-        op = Attention.linear().normalize(false).build();
+        switch (variant) {
+            case "plain":
+                op = Attention.linear().normalize(false).build();
+                break;
+            case "normalized":
+                op = Attention.linear().normalize(true).build();
+                break;
+            case "decayed":
+                op = Attention.linear().decay(Decays.retnet(h)).build();
+                break;
+            default:
+                throw new IllegalArgumentException("variant: expected plain, normalized or decayed, got " + variant);
+        }
         op.forward(q, k, v);
         checkServedBy();
     }

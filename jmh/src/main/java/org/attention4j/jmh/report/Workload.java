@@ -8,15 +8,22 @@ import org.attention4j.radial.RadialMask;
 
 /**
  * What one benchmarked call does, from its JMH parameters: useful FLOPs, query tokens and the bytes a decode
- * step must read. The one place of the FLOP conventions (BENCHMARKS.md states them):
+ * step must move. The one place of the FLOP conventions (BENCHMARKS.md states them):
  * <ul>
  *   <li>softmax: {@code 4 B H Sq Sk D}, halved for causal (FlashAttention's convention);</li>
  *   <li>masked softmax (sliding window, neighborhood, radial): {@code 4 B H D} per visible (query, key) pair;</li>
  *   <li>linear family: the chunkwise algorithm with chunks of {@link #LINEAR_CHUNK} tokens, per head
  *       {@code 4 T Dk Dv} (inter-chunk readout {@code Q S} and state update {@code K^T V}) plus
  *       {@code c (c + 1) (Dk + Dv)} per chunk of {@code c} tokens (the causal score block {@code Q K^T} and
- *       {@code A V} over the lower triangle with its diagonal); gate exponentials are not counted;</li>
- *   <li>decode: bytes of K and V read, {@code 2 B S Hkv D * 4} for fp32.</li>
+ *       {@code A V} over the lower triangle with its diagonal); gate and decay factors and the normalizer are not counted, so every variant
+ *       (plain, normalized, decayed, GLA, simple GLA) is charged the same;</li>
+ *   <li>local linear: per head and visible (query, key) pair {@code D^2 + 7 D + 2 Dv} (score, {@code μ}, the
+ *       lower triangle of the symmetric {@code Σ}, the fit {@code <ρ, u>}, the output), per query row
+ *       {@code D^3 / 3 + 2 D^2} (Cholesky factorization and two triangular solves); exponentials, centring
+ *       and the ridge are not counted;</li>
+ *   <li>KV-cache decode: {@code 4 B H S D} FLOPs; bytes of K and V read, {@code 2 B S Hkv D * 4} for fp32;</li>
+ *   <li>recurrent step (linear family, one token): {@code 4 B H Dk Dv} FLOPs (state update and readout);
+ *       bytes of the fp32 state read and written, {@code 2 B H Dk Dv * 4}.</li>
  * </ul>
  */
 public record Workload(double flops, double tokens, double bytes) {
@@ -49,10 +56,18 @@ public record Workload(double flops, double tokens, double bytes) {
                 int s = integer(p, "s"), d = integer(p, "d");
                 return new Workload(b * h * chunkwiseLinearFlops(s, d, d), (double) b * s, 0);
             }
-            case "localLinear":
-                return new Workload(Double.NaN, (double) b * integer(p, "s"), 0);
-            case "decode":
-                return new Workload(Double.NaN, b, 2.0 * b * integer(p, "s") * integer(p, "hkv") * integer(p, "d") * Float.BYTES);
+            case "localLinear": {
+                int s = integer(p, "s"), d = integer(p, "d");
+                return new Workload(b * h * localLinearFlops(s, d, d), (double) b * s, 0);
+            }
+            case "decode": {
+                int s = integer(p, "s"), d = integer(p, "d");
+                return new Workload(4.0 * b * h * s * d, b, 2.0 * b * s * integer(p, "hkv") * d * Float.BYTES);
+            }
+            case "recurrentStep": {
+                int d = integer(p, "d");
+                return new Workload(4.0 * b * h * d * d, b, 2.0 * b * h * d * d * Float.BYTES);
+            }
             default:
                 throw new IllegalArgumentException("family: no workload for " + family);
         }
@@ -111,6 +126,12 @@ public record Workload(double flops, double tokens, double bytes) {
             f += (double) c * (c + 1) * (dk + dv);
         }
         return f;
+    }
+
+    /** One head's causal local-linear FLOPs over {@code s} tokens (see the class comment). */
+    public static double localLinearFlops(int s, int d, int dv) {
+        double pairs = (double) s * (s + 1) / 2;
+        return pairs * ((double) d * d + 7.0 * d + 2.0 * dv) + s * ((double) d * d * d / 3 + 2.0 * d * d);
     }
 
     private static int integer(Map<String, String> p, String name) {

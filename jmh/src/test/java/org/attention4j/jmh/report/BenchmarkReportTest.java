@@ -7,7 +7,11 @@ import org.junit.jupiter.api.Test;
 
 /** The formatter reads JMH's JSON and puts each ratio the right way round. */
 class BenchmarkReportTest {
-    /** A JMH-shaped result file: FMA peak 400 GFLOP/s (best iteration of two measurements), read 40 GB/s, softmax at 200 ms (ours), 400 ms (libtorch), 4 s (ND4J). */
+    /**
+     * A JMH-shaped result file: FMA peak 400 GFLOP/s (best iteration of two measurements), read 40 GB/s, softmax at
+     * 200 ms (ours), 400 ms (libtorch), 4 s (ND4J); decode at 6.4 ms (libtorch 12.8 ms); one linear row of a run
+     * before {@code variant} existed and one normalized; local linear, a recurrent GLA step and a 1-D neighborhood.
+     */
     private static final String JSON = "[\n"
             + row("org.attention4j.jmh.MachinePeakBench.fma", "", "thrpt", 1000, "ops/s",
                     ", \"secondaryMetrics\": {\"flop\": {\"score\": 3.0E11, \"scoreUnit\": \"ops/s\", \"rawData\": [[2.0E11, 4.0E11, 3.0E11]]},"
@@ -19,9 +23,23 @@ class BenchmarkReportTest {
             + row("org.attention4j.jmh.SoftmaxBench.forward", softmaxParams(", \"backend\": \"cpu\""), "avgt", 200, "ms/op", "") + ",\n"
             + row("org.attention4j.jmh.libtorch.TorchSoftmaxBench.forward", softmaxParams(""), "avgt", 0.4, "s/op", "") + ",\n"
             + row("org.attention4j.jmh.nd4j.Nd4jSoftmaxBench.forward", softmaxParams(""), "avgt", 4000, "ms/op", "") + ",\n"
-            + row("org.attention4j.jmh.DecodeBench.step", "\"params\": {\"b\": \"1\", \"backend\": \"cpu\", \"d\": \"128\", "
-                    + "\"h\": \"8\", \"hkv\": \"8\", \"s\": \"16384\"}, ", "avgt", 6.4, "ms/op", "") + "\n"
+            + row("org.attention4j.jmh.DecodeBench.step", decodeParams(", \"backend\": \"cpu\""), "avgt", 6.4, "ms/op", "") + ",\n"
+            + row("org.attention4j.jmh.libtorch.TorchDecodeBench.step", decodeParams(""), "avgt", 12.8, "ms/op", "") + ",\n"
+            + row("org.attention4j.jmh.LinearBench.forward", "\"params\": {\"b\": \"1\", \"backend\": \"cpu\", \"d\": \"64\", "
+                    + "\"h\": \"8\", \"s\": \"1024\"}, ", "avgt", 1, "ms/op", "") + ",\n"
+            + row("org.attention4j.jmh.LinearBench.forward", "\"params\": {\"b\": \"1\", \"backend\": \"cpu\", \"d\": \"64\", "
+                    + "\"h\": \"8\", \"s\": \"1024\", \"variant\": \"normalized\"}, ", "avgt", 2, "ms/op", "") + ",\n"
+            + row("org.attention4j.jmh.LocalLinearBench.forward", "\"params\": {\"b\": \"1\", \"backend\": \"cpu\", \"d\": \"64\", "
+                    + "\"h\": \"8\", \"s\": \"1024\"}, ", "avgt", 296, "ms/op", "") + ",\n"
+            + row("org.attention4j.jmh.RecurrentStepBench.step", "\"params\": {\"b\": \"1\", \"backend\": \"cpu\", \"d\": \"128\", "
+                    + "\"gate\": \"vector\", \"h\": \"8\"}, ", "avgt", 0.1, "ms/op", "") + ",\n"
+            + row("org.attention4j.jmh.NeighborhoodBench.forward", "\"params\": {\"b\": \"1\", \"backend\": \"cpu\", \"d\": \"64\", "
+                    + "\"grid\": \"8192/255\", \"h\": \"8\"}, ", "avgt", 40, "ms/op", "") + "\n"
             + "]\n";
+
+    private static String decodeParams(String extra) {
+        return "\"params\": {\"b\": \"1\"" + extra + ", \"d\": \"128\", \"h\": \"8\", \"hkv\": \"8\", \"s\": \"16384\"}, ";
+    }
 
     private static String softmaxParams(String extra) {
         return "\"params\": {\"b\": \"1\"" + extra + ", \"causal\": \"false\", \"d\": \"128\", \"h\": \"8\", \"s\": \"4096\"}, ";
@@ -33,18 +51,62 @@ class BenchmarkReportTest {
                 + "\", \"rawData\": [[" + score + "]]}" + secondary + "}";
     }
 
+    private static String markdown() {
+        return new BenchmarkReport(Result.all(Json.parse(JSON))).markdown();
+    }
+
+    @Test
+    void resultsArePairedByShapeAcrossImplementations() {
+        List<Result> results = Result.all(Json.parse(JSON));
+        assertThat(results).extracting(Result::impl)
+                .containsExactly("cpu", "cpu", "cpu", "cpu", "libtorch", "nd4j", "cpu", "libtorch", "cpu", "cpu", "cpu", "cpu", "cpu");
+        assertThat(results.get(4).shape()).isEqualTo(results.get(3).shape());
+        assertThat(results.get(7).family()).isEqualTo("decode");
+        assertThat(results.get(7).shape()).isEqualTo(results.get(6).shape());
+    }
+
     @Test
     void softmaxRowShowsPeakShareAndSpeedupsOverTheBaselines() {
-        List<Result> results = Result.all(Json.parse(JSON));
-        assertThat(results).extracting(Result::impl).containsExactly("cpu", "cpu", "cpu", "cpu", "libtorch", "nd4j", "cpu");
-        assertThat(results.get(4).shape()).isEqualTo(results.get(3).shape());
-        String md = new BenchmarkReport(results).markdown();
+        String md = markdown();
         // 4·8·4096²·128 FLOPs = 68.7 GFLOP in 0.2 s = 344 GFLOP/s = 86% of 400.
         assertThat(md).contains("| 128 | 4096 | false | 200 | 344 | 86% | 20.5 | 172 | 2.00x | 17.2 | 20x | - | - |");
         assertThat(md).contains("| fp32 FMA peak, Vector API preferred species, registers only, all cores | 400 GFLOP/s | 300 / 400, 150 / 200 GFLOP/s |");
-        // 2·16384·8·128·4 bytes = 134 MB in 6.4 ms = 21.0 GB/s = 52% of 40 GB/s.
-        assertThat(md).contains("| 16384 | 8 / 8 | 128 | 6400 | 21.0 | 52% | 156 |");
-        assertThat(md).contains("| softmax forward vs libtorch SDPA | >= 1.5x | 1 of 1 | 2.00x (D=128, S=4096) | 2.00x (D=128, S=4096) |");
+    }
+
+    @Test
+    void decodeRowsStateBandwidthFlopsAndTheLibtorchStep() {
+        // 2·16384·8·128·4 bytes = 134 MB in 6.4 ms = 21.0 GB/s = 52% of 40 GB/s; 4·8·16384·128 FLOPs = 10.5 GFLOP/s.
+        assertThat(markdown()).contains("| 16384 | 8 / 8 | 128 | 6400 | 21.0 | 52% | 10.5 | 156 | 12800 | 2.00x | - |");
+        // 2·8·128·128·4 bytes of state moved in 100 µs = 10.5 GB/s; 4·8·128² FLOPs = 5.2 GFLOP/s.
+        assertThat(markdown()).contains("| GLA | 1 / 8 | 128 | 100.0 | 10000 | 10.5 | 26% | 5.2 | 1% | - |");
+    }
+
+    @Test
+    void linearVariantsLocalLinearAndNeighborhoodRanksAreNamed() {
+        String md = markdown();
+        // A row without variant (recorded before it existed) is plain linear: 202 GFLOP in 1 ms is 51% of 400.
+        assertThat(md).contains("| linear | 64 | 1024 | 1.00 | 202 | 51% | 1024 | - | - | - | - |");
+        assertThat(md).contains("| normalized linear | 64 | 1024 | 2.00 | 101 | 25% | 512 | - | - | - | - |");
+        // 8 heads x 2.55 GFLOP (Workload.localLinearFlops) in 296 ms.
+        assertThat(md).contains("| 64 | 1024 | 296 | 68.9 | 17% | 3.46 | - | - | - |");
+        assertThat(md).contains("| neighborhood | 1-D 8192, kernel 255 | 64 | 255 | 40.0 | 107 | - |");
+    }
+
+    @Test
+    void everyIssueSixTargetGetsARowSayingWhetherItIsMet() {
+        String md = markdown();
+        assertThat(md).contains("| softmax forward, % of FMA peak | >= 50% | yes (1 of 1) | 86% (D=128, S=4096) | 86% (D=128, S=4096) |");
+        assertThat(md).contains("| softmax forward vs libtorch SDPA | >= 1.5x | yes (1 of 1) | 2.00x (D=128, S=4096) | 2.00x (D=128, S=4096) |");
+        assertThat(md).contains("| softmax forward vs ND4J DotProductAttention | >= 20x | yes (1 of 1) |");
         assertThat(md).contains("| sliding window, useful GFLOP/s vs dense | >= 70% | no result | - | - |");
+        assertThat(md).contains("| neighborhood, useful GFLOP/s vs dense | >= 70% | no result | - | - |");
+        assertThat(md).contains("| radial, useful GFLOP/s vs dense | >= 70% | no result | - | - |");
+        assertThat(md).contains("| linear, % of FMA peak | >= 40% | yes (1 of 1) | 51% (D=64, S=1024) |");
+        assertThat(md).contains("| normalized linear, % of FMA peak | >= 40% | no (0 of 1) | 25% (D=64, S=1024) |");
+        assertThat(md).contains("| decayed linear, % of FMA peak | >= 40% | no result | - | - |");
+        assertThat(md).contains("| simple GLA, % of FMA peak | >= 40% | no result | - | - |");
+        assertThat(md).contains("| GLA, % of FMA peak | >= 40% | no result | - | - |");
+        assertThat(md).contains("| KV-cache decode, K+V read as % of measured read bandwidth | >= 70% (memory-bound) | no (0 of 1) "
+                + "| 52% (S=16384, D=128) | 52% (S=16384, D=128) |");
     }
 }

@@ -1,6 +1,7 @@
 package org.attention4j.jmh.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Map;
 import org.attention4j.RadialModel;
@@ -83,6 +84,33 @@ class WorkloadTest {
     void decodeReadsKeysAndValuesOnce() {
         Workload w = Workload.of("decode", Map.of("b", "1", "h", "8", "hkv", "2", "s", "1000", "d", "64"));
         assertThat(w.bytes()).isEqualTo(2.0 * 1000 * 2 * 64 * 4);
+        assertThat(w.flops()).isEqualTo(4.0 * 8 * 1000 * 64);
         assertThat(w.tokens()).isEqualTo(1);
+    }
+
+    @Test
+    void recurrentStepReadsAndWritesTheStateOnce() {
+        Workload w = Workload.of("recurrentStep", Map.of("b", "2", "h", "8", "d", "128", "gate", "vector"));
+        assertThat(w.bytes()).isEqualTo(2.0 * 2 * 8 * 128 * 128 * 4);
+        assertThat(w.flops()).isEqualTo(4.0 * 2 * 8 * 128 * 128);
+        assertThat(w.tokens()).isEqualTo(2);
+    }
+
+    @Test
+    void localLinearCountsEveryCausalPairAndOneSolvePerQuery() {
+        int s = 5, d = 4, dv = 3;
+        double perPair = d * d + 7 * d + 2 * dv, perQuery = d * d * d / 3.0 + 2 * d * d;
+        assertThat(Workload.localLinearFlops(s, d, dv)).isCloseTo(15 * perPair + 5 * perQuery, within(1e-9));
+        Workload w = Workload.of("localLinear", Map.of("b", "1", "h", "8", "s", "1024", "d", "64"));
+        assertThat(w.flops()).isCloseTo(8 * Workload.localLinearFlops(1024, 64, 64), within(1.0));
+    }
+
+    @Test
+    void everyLinearVariantIsChargedTheChunkwiseFlops() {
+        double plain = Workload.of("linear", Map.of("b", "1", "h", "8", "s", "1024", "d", "64")).flops();
+        for (String variant : new String[] {"plain", "normalized", "decayed"}) {
+            assertThat(Workload.of("linear", Map.of("b", "1", "h", "8", "s", "1024", "d", "64", "variant", variant)).flops())
+                    .isEqualTo(plain);
+        }
     }
 }

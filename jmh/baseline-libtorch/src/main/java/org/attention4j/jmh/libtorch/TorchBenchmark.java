@@ -43,6 +43,11 @@ public abstract class TorchBenchmark {
 
     /** Random inputs; {@code visible} (nullable) is the row-major {@code [S, S]} mask, true where a query sees a key. */
     protected final void prepare(int b, int h, int s, int d, boolean causal, boolean[] visible) {
+        prepare(b, h, s, s, d, causal, visible);
+    }
+
+    /** Random inputs of {@code sq} queries and {@code sk} keys; {@code visible} (nullable) is the row-major {@code [Sq, Sk]} mask. */
+    protected final void prepare(int b, int h, int sq, int sk, int d, boolean causal, boolean[] visible) {
         String javacpp;
         try {
             javacpp = Loader.getVersion();
@@ -58,38 +63,39 @@ public abstract class TorchBenchmark {
         }
         torch.set_num_threads(Runtime.getRuntime().availableProcessors());
         torch.manual_seed(2026);
-        q = torch.randn(b, h, s, d);
-        k = torch.randn(b, h, s, d);
-        v = torch.randn(b, h, s, d);
+        q = torch.randn(b, h, sq, d);
+        k = torch.randn(b, h, sk, d);
+        v = torch.randn(b, h, sk, d);
         this.causal = causal;
         if (visible != null) {
-            if (visible.length != (long) s * s) {
-                throw new IllegalArgumentException("mask: expected " + ((long) s * s) + " entries, got " + visible.length);
+            if (visible.length != (long) sq * sk) {
+                throw new IllegalArgumentException("mask: expected " + ((long) sq * sk) + " entries, got " + visible.length);
             }
             BytePointer bytes = new BytePointer(visible.length);
             for (int i = 0; i < visible.length; i++) {
                 bytes.put(i, visible[i] ? (byte) 1 : (byte) 0);
             }
-            mask = new TensorOptional(torch.from_blob(bytes, new long[] {s, s}, new TensorOptions(torch.ScalarType.Bool)).clone());
+            mask = new TensorOptional(torch.from_blob(bytes, new long[] {sq, sk}, new TensorOptions(torch.ScalarType.Bool)).clone());
             bytes.close();
         }
-        checkRows(s, d, visible);
+        checkRows(sq, sk, d, visible);
     }
 
     /**
      * Compares query rows 0, S/2 and S-1 of batch 0, head 0 with an fp64 computation, so the timed call is
      * known to compute the masked attention that the FLOP count assumes.
      */
-    private void checkRows(int s, int d, boolean[] visible) {
+    private void checkRows(int sq, int sk, int d, boolean[] visible) {
         try (PointerScope scope = new PointerScope()) {
             Tensor o = torch.scaled_dot_product_attention(q, k, v, mask, 0.0, causal, defaultScale, false).contiguous();
-            float[] qh = headZero(q, s * d), kh = headZero(k, s * d), vh = headZero(v, s * d), oh = headZero(o, s * d);
-            for (int i : new int[] {0, s / 2, s - 1}) {
+            float[] qh = headZero(q, sq * d), kh = headZero(k, sk * d), vh = headZero(v, sk * d), oh = headZero(o, sq * d);
+            for (int i : new int[] {0, sq / 2, sq - 1}) {
                 double[] want = new double[d];
-                double[] p = new double[s];
+                double[] p = new double[sk];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < s; j++) {
-                    boolean seen = visible != null ? visible[i * s + j] : !causal || j <= i;
+                for (int j = 0; j < sk; j++) {
+                    // libtorch's is_causal aligns the mask top-left; the benchmarks use it with Sq = Sk only.
+                    boolean seen = visible != null ? visible[i * sk + j] : !causal || j <= i;
                     double dot = Double.NEGATIVE_INFINITY;
                     if (seen) {
                         dot = 0;
@@ -102,13 +108,13 @@ public abstract class TorchBenchmark {
                     max = Math.max(max, dot);
                 }
                 double sum = 0;
-                for (int j = 0; j < s; j++) {
+                for (int j = 0; j < sk; j++) {
                     p[j] = Math.exp(p[j] - max);
                     sum += p[j];
                 }
                 double err = 0, norm = 0;
                 for (int c = 0; c < d; c++) {
-                    for (int j = 0; j < s; j++) {
+                    for (int j = 0; j < sk; j++) {
                         want[c] += p[j] / sum * vh[j * d + c];
                     }
                     err += (want[c] - oh[i * d + c]) * (want[c] - oh[i * d + c]);
