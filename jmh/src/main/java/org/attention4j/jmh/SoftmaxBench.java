@@ -33,8 +33,7 @@ public class SoftmaxBench extends KernelBenchmark {
         k = Inputs.randn(2, b, s, h, d);
         v = Inputs.randn(3, b, s, h, d);
         op = Attention.softmax().causal(causal).build();
-        op.forward(q, k, v);
-        checkServedBy();
+        firstCall(() -> op.forward(q, k, v));
     }
 
     @Benchmark
