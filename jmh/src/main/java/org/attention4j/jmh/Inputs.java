@@ -8,7 +8,7 @@ final class Inputs {
     private Inputs() {
     }
 
-    /** Standard normal fp32 values of the given shape (the recorded suite, bin/bench-cpu). */
+    /** Standard normal fp32 values of the given shape. */
     static Tensor randn(long seed, long... shape) {
         return Tensor.of(gaussian(seed, count(shape)), shape);
     }
@@ -37,22 +37,5 @@ final class Inputs {
             n *= s;
         }
         return Math.toIntExact(n);
-    }
-
-    /** A contiguous F32 tensor of roughly unit-variance values (the kernel-tuning benchmarks, {@code *Benchmark}). */
-    static Tensor normal(SplittableRandom rnd, long... shape) {
-        long n = 1;
-        for (long x : shape) n *= x;
-        float[] a = new float[(int) n];
-        for (int i = 0; i < a.length; i++) a[i] = (float) ((rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() - 1.5) * 2);
-        return Tensor.of(a, shape);
-    }
-
-    /** {@code log σ(x) / normalizer} gates for GLA. */
-    static Tensor logSigmoidGates(SplittableRandom rnd, double normalizer, long... shape) {
-        Tensor x = normal(rnd, shape);
-        float[] g = x.toFloatArray();
-        for (int i = 0; i < g.length; i++) g[i] = (float) (-Math.log1p(Math.exp(-g[i])) / normalizer);
-        return Tensor.of(g, shape);
     }
 }
