@@ -12,9 +12,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * One decode step: a single query token per sequence against a full fp32 KV cache of {@code s} rows. It
- * does 4 FLOPs per byte of K and V read at most and its K and V (128 MiB and more) do not fit the caches, so the measure is GB/s of K and V against the machine's
- * read bandwidth ({@link MachinePeakBench#read}).
+ * One decode step: a single query token per sequence against a full fp32 KV cache of {@code s} rows. It does half
+ * a FLOP per byte of K and V (times H / Hkv) and its K and V (128 MiB and more) do not fit the caches, so the
+ * measure is GB/s of K and V against the machine's read bandwidth ({@link MachinePeakBench#read}).
  */
 @State(Scope.Benchmark)
 public class DecodeBench extends KernelBenchmark {
