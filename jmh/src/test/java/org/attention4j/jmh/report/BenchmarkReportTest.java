@@ -1,8 +1,14 @@
 package org.attention4j.jmh.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The formatter reads JMH's JSON and puts each ratio the right way round. */
@@ -108,5 +114,25 @@ class BenchmarkReportTest {
         assertThat(md).contains("| GLA, % of FMA peak | >= 40% | no result | - | - |");
         assertThat(md).contains("| KV-cache decode, K+V read as % of measured read bandwidth | >= 70% (memory-bound) | no (0 of 1) "
                 + "| 52% (S=16384, D=128) | 52% (S=16384, D=128) |");
+    }
+
+    /** The run recorded in BENCHMARKS.md (2026-11-24 05:51), from before variants, block sizes and the step existed. */
+    @Test
+    void theRecordedRunStillFormatsToTheRowsBenchmarksMdShows() throws IOException {
+        Path dir = Path.of("..", "perf", "cpu", "2026-11-24-bench-cpu");
+        assumeTrue(Files.isDirectory(dir), "the recorded run's JSON lies under the repository's perf/");
+        List<Result> results = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                results.addAll(Result.all(Json.parse(Files.readString(f))));
+            }
+        }
+        String md = new BenchmarkReport(results).markdown();
+        assertThat(md).contains("| 64 | 1024 | false | 7.68 | 279 | 49% | 133 | 211 | 1.32x | 16.2 | 17x | 3.6 | 77x |");
+        assertThat(md).contains("| radial | 8 x 512 tokens, block 64 | 64 | 3376 | 93.5 | 303 | 100% | 54% | 43.8 | 141 | 2.15x | 89x |");
+        assertThat(md).contains("| linear | 64 | 1024 | 1.46 | 139 | 25% | 703 | 229 | 131 | 5.35x | 16x |");
+        assertThat(md).contains("| 16384 | 8 / 8 | 128 | 22558 | 5.9 | 11% |");
+        assertThat(md).contains("| softmax forward, % of FMA peak | >= 50% | no (8 of 12) | 42% (D=64, S=1024, causal) | 66% (D=128, S=8192) |");
+        assertThat(md).contains("| radial, useful GFLOP/s vs dense | >= 70% | yes (4 of 4) |");
     }
 }
