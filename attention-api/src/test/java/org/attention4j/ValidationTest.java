@@ -175,4 +175,24 @@ class ValidationTest {
         assertThatThrownBy(() -> Attention.localLinear().blockSize(3).build().forward(q, q, q))
                 .hasMessage("blockSize: expected a divisor of the head dim D = 4, got 3");
     }
+
+    @Test
+    void gatesMustBeFiniteInEveryStorage() {
+        Tensor q = t(1, 3, 1, 2);
+        float[] g = {-0.1f, -0.2f, -0.3f, -0.4f, Float.NEGATIVE_INFINITY, -0.6f};
+        assertThatThrownBy(() -> Attention.gated().build().forward(q, q, q, Tensor.of(g, 1, 3, 1, 2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("g: expected finite values, got -Infinity at flat index 4 of shape [1, 3, 1, 2]");
+        for (DType dt : new DType[] {DType.BF16, DType.F16}) {
+            Tensor q16 = Tensor.zeros(dt, 1, 3, 1, 2);
+            g[4] = -0.5f;
+            g[1] = Float.NaN;
+            assertThatThrownBy(() -> Attention.gated().build().forward(q16, q16, q16, Tensor.fromFloats(dt, g, 1, 3, 1, 2)))
+                    .hasMessage("g: expected finite values, got NaN at flat index 1 of shape [1, 3, 1, 2]");
+        }
+        // A strided view takes the copying path and reports the logical index.
+        Tensor wide = Tensor.of(new float[] {-1, -1, -1, -1, -1, -1, Float.NaN, -1, -1, -1, -1, -1}, 1, 3, 1, 4);
+        assertThatThrownBy(() -> Attention.gated().build().forward(q, q, q, wide.slice(3, 2, 4)))
+                .hasMessage("g: expected finite values, got NaN at flat index 2 of shape [1, 3, 1, 2]");
+    }
 }

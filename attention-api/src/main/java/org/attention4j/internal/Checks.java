@@ -74,12 +74,35 @@ public final class Checks {
 
     /** Rejects NaN and infinities in a tensor that the anchors would accept unvalidated but that poison results. */
     public static void allFinite(Tensor t, String arg) {
-        float[] v = t.toFloatArray();
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw mismatch(arg, "finite values", v[i] + " at flat index " + i + " of shape " + Arrays.toString(t.shape()));
+        // Contiguous heap tensors are scanned in place: the check runs on every call (gates of a long
+        // sequence are megabytes), so it must not copy them first.
+        if (t.isContiguous()) {
+            int off = Math.toIntExact(t.offset()), n = Math.toIntExact(t.numel());
+            float[] f = t.storage().floatArrayOrNull();
+            short[] h = t.storage().shortArrayOrNull();
+            if (f != null) {
+                for (int i = 0; i < n; i++) {
+                    if (!Float.isFinite(f[off + i])) throw notFinite(t, arg, f[off + i], i);
+                }
+                return;
+            }
+            if (h != null) {
+                // A 16-bit value is infinite or NaN exactly when its exponent bits are all ones.
+                int exp = t.dtype() == DType.BF16 ? 0x7F80 : 0x7C00;
+                for (int i = 0; i < n; i++) {
+                    if ((h[off + i] & exp) == exp) throw notFinite(t, arg, t.storage().getFloat(off + i), i);
+                }
+                return;
             }
         }
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) throw notFinite(t, arg, v[i], i);
+        }
+    }
+
+    private static IllegalArgumentException notFinite(Tensor t, String arg, float value, int flatIndex) {
+        return mismatch(arg, "finite values", value + " at flat index " + flatIndex + " of shape " + Arrays.toString(t.shape()));
     }
 
     /**
