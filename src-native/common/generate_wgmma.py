@@ -3,7 +3,7 @@
 (m64nNk16, fp32 accumulators, bf16/fp16 operands; A from shared memory or from registers)."""
 import os
 
-SHAPES = (64, 128, 192, 256)
+SHAPES = (64, 96, 128, 192, 256)
 TYPES = (("__nv_bfloat16", "bf16"), ("__half", "f16"))
 
 def ss(n, ctype, ptype):

@@ -14,6 +14,21 @@
 namespace a4j {
 
 // ---------------------------------------------------------------------------------------------
+// Programmatic dependent launch (sm_90+; no-ops before): a primary grid lets its dependent grid be
+// scheduled early, and the dependent waits until the primary's results are visible.
+// ---------------------------------------------------------------------------------------------
+__device__ __forceinline__ void grid_dependents_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
 // Element conversions
 // ---------------------------------------------------------------------------------------------
 template <class T> __device__ __forceinline__ float to_float(T x);

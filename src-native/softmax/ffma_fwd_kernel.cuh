@@ -19,6 +19,7 @@ __global__ void __launch_bounds__(KT::kNThreads) ffma_fwd_kernel(const FwdParams
   float* sV = sK + kBN * kPitch;
   float* sP = sV + kBN * kPitch;
 
+  if (p.num_splits > 1) grid_dependents_launch();  // the merge grid may be scheduled now (it waits)
   const int m_block = gridDim.x - 1 - blockIdx.x;
   const BlockInfo bi(p, m_block, kBM);
   int n_lo, n_hi, mask_below, mask_from;

@@ -102,6 +102,7 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
   Tc* sK = reinterpret_cast<Tc*>(smem_raw + KT::kSmemQ);
   Tc* sV = reinterpret_cast<Tc*>(smem_raw + KT::kSmemQ + KT::kSmemKV);
 
+  if (p.num_splits > 1) grid_dependents_launch();  // the merge grid may be scheduled now (it waits)
   const int m_block = gridDim.x - 1 - blockIdx.x;  // heaviest (last, under causal) tiles first
   const BlockInfo bi(p, m_block, kBM);
   int n_lo, n_hi, mask_below, mask_from;

@@ -6,6 +6,7 @@
 
 #include "combine_kernel.cuh"
 #include "ffma_fwd_kernel.cuh"
+#include "flash_decode_kernel.cuh"
 #include "flash_fwd_kernel.cuh"
 #include "flash_fwd_sm90_kernel.cuh"
 #include "launch.h"
@@ -69,6 +70,19 @@ cudaError_t run_decode_impl(const FwdParams& p, cudaStream_t stream) {
   return launch_flash<typename FlashTraitsFor<P, HD, true>::type>(p, stream);
 }
 
+template <Path P, int HD>
+cudaError_t run_decode_rows16_impl(const FwdParams& p, cudaStream_t stream) {
+  static_assert(P == Path::kBf16 || P == Path::kFp16, "16-bit decode kernel");
+  using KT = FlashDecodeTraits<typename PathTypes<P>::Tin, HD>;
+  static_assert(KT::kSmem == decode_rows16_smem_bytes(HD), "tile_config.h and the decode traits disagree");
+  auto kernel = &flash_decode_kernel<KT>;
+  cudaError_t e = set_smem(kernel, KT::kSmem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid(1, p.HG, p.B * p.num_splits);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
+  return cudaGetLastError();
+}
+
 // sm_90a wgmma forward (bf16 / fp16, head dim 64 or 128); see flash_fwd_sm90_kernel.cuh.
 template <class KT>
 cudaError_t launch_flash_sm90(const FwdParams& p, cudaStream_t stream) {
@@ -95,6 +109,14 @@ cudaError_t run_fwd_sm90_pipe_impl(const FwdParams& p, cudaStream_t stream) {
   static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
   using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, sm90_pipe_block_n(HD)>;
   static_assert(KT::kSmem == sm90_pipe_smem_bytes(HD), "tile_config.h and the sm90 traits disagree");
+  return launch_flash_sm90_pipe<KT>(p, stream);
+}
+
+template <Path P, int HD, int BM, int BN>
+cudaError_t run_fwd_sm90_tile_impl(const FwdParams& p, cudaStream_t stream) {
+  static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
+  static_assert(HD == 64, "other sm90 tiles: D = 64 only");
+  using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, BN, BM>;
   return launch_flash_sm90_pipe<KT>(p, stream);
 }
 

@@ -19,18 +19,21 @@
 
 namespace a4j {
 
-template <class T, int kHeadDim_, int kBlockN_>
+// kBlockM_: Q rows per CTA, 64 per consumer warpgroup (128: 2 warpgroups; 192: 3, for D = 64,
+// where one K/V tile then feeds 1.5x the MMA work and a third warpgroup hides softmax latency).
+template <class T, int kHeadDim_, int kBlockN_, int kBlockM_ = 128>
 struct FlashFwdSm90Traits {
   using Tin = T;
   using Tc = T;
   static constexpr int kHeadDim = kHeadDim_;
-  static constexpr int kBlockM = 128;
+  static constexpr int kBlockM = kBlockM_;
   static constexpr int kBlockN = kBlockN_;
-  static constexpr int kNThreads = 256;
+  static constexpr int kNThreads = kBlockM / 64 * 128;
   static constexpr int kTileQ = kBlockM * kHeadDim * 2;
   static constexpr int kTileKV = kBlockN * kHeadDim * 2;
   static constexpr int kSmem = kTileQ + 4 * kTileKV + 1024;  // + alignment slack
   static_assert(kHeadDim % 64 == 0 && kBlockN % 16 == 0 && kBlockN <= 256 && kHeadDim <= 256, "sm90 tile");
+  static_assert(kBlockM % 64 == 0 && kBlockM <= 256, "one warpgroup per 64 Q rows");
 };
 
 // Byte offset of the 16-byte chunk cc (columns 8cc..8cc+7) of row r in a 128B-swizzled tile of `rows` rows.

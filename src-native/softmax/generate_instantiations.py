@@ -30,6 +30,16 @@ for tag, path in DECODE.items():
               f"template <>\ncudaError_t run_fwd_sm90_pipe<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
               f"  return run_fwd_sm90_pipe_impl<Path::{path}, {hd}>(p, s);\n}}\n")
 for tag, path in DECODE.items():
+    for bm, bn in ((64, 128), (192, 96), (192, 128)):  # kSm90D64Tiles but the default 128 x 128
+        write(f"fwd_sm90_{tag}_hdim64_{bm}x{bn}.cu",
+              f"template <>\ncudaError_t run_fwd_sm90_tile<Path::{path}, 64, {bm}, {bn}>(const FwdParams& p, cudaStream_t s) {{\n"
+              f"  return run_fwd_sm90_tile_impl<Path::{path}, 64, {bm}, {bn}>(p, s);\n}}\n")
+for tag, path in DECODE.items():
+    for hd in HEADDIMS:
+        write(f"decode_rows16_{tag}_hdim{hd}.cu",
+              f"template <>\ncudaError_t run_decode_rows16<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
+              f"  return run_decode_rows16_impl<Path::{path}, {hd}>(p, s);\n}}\n")
+for tag, path in DECODE.items():
     for hd in HEADDIMS:
         write(f"decode_{tag}_hdim{hd}.cu",
               f"template <>\ncudaError_t run_decode<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"

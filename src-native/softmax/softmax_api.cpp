@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -276,7 +277,9 @@ bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #if defined(A4J_HAS_SM90A)
   if (path != Path::kBf16 && path != Path::kFp16) return false;
   if (!sm90_supports(hd) || dev.cc_major != 9 || dev.cc_minor != 0) return false;
-  if (std::max(sm90_smem_bytes(hd), sm90_pipe_smem_bytes(hd)) > dev.smem_optin) return false;
+  if (std::max({sm90_smem_bytes(hd), sm90_pipe_smem_bytes(hd), sm90_pipe_smem_bytes(hd, kSm90MaxBlockM)}) >
+      dev.smem_optin)
+    return false;
   return !env_flag_set("A4J_DISABLE_WGMMA");
 #else
   (void)path;
@@ -286,9 +289,34 @@ bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #endif
 }
 
+// The D = 64 tile of the pipelined kernel (tile_config.h): forced by A4J_SM90_D64_TILE, else the
+// measured choice.
+Sm90Tile d64_tile(const FwdParams& p) {
+  if (const char* v = std::getenv("A4J_SM90_D64_TILE")) {
+    for (const Sm90Tile& t : kSm90D64Tiles) {
+      char name[16];
+      std::snprintf(name, sizeof(name), "%dx%d", t.block_m, t.block_n);
+      if (std::strcmp(v, name) == 0) return t;
+    }
+  }
+  // Measured (H100, bf16, H = 16, B*S = 32k, NOTES.md): 192 x 96 is 1.5-8% ahead of 128 x 128 from
+  // 4k rows (the most at 16k: 310 vs 287 TFLOP/s), and 4-10% behind at 1k (fewer, costlier CTAs).
+  return p.M >= 4096 ? Sm90Tile{192, 96} : Sm90Tile{128, 128};
+}
+
+template <Path P>
+cudaError_t launch_sm90_d64(const FwdParams& p, cudaStream_t s) {
+  const Sm90Tile t = d64_tile(p);
+  if (t.block_m == 64) return run_fwd_sm90_tile<P, 64, 64, 128>(p, s);
+  if (t.block_m == 192) return t.block_n == 96 ? run_fwd_sm90_tile<P, 64, 192, 96>(p, s)
+                                               : run_fwd_sm90_tile<P, 64, 192, 128>(p, s);
+  return run_fwd_sm90_pipe<P, 64>(p, s);
+}
+
 // The pipelined sm90 kernel unless A4J_SM90_PIPELINE=0 (then the plain one).
 cudaError_t launch_sm90(Path path, int hd, const FwdParams& p, cudaStream_t s) {
   const bool pipe = !env_flag_zero("A4J_SM90_PIPELINE");
+  if (pipe && hd == 64) return path == Path::kBf16 ? launch_sm90_d64<Path::kBf16>(p, s) : launch_sm90_d64<Path::kFp16>(p, s);
   if (path == Path::kBf16) {
     if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kBf16, 64>(p, s) : run_fwd_sm90<Path::kBf16, 64>(p, s);
     return pipe ? run_fwd_sm90_pipe<Path::kBf16, 128>(p, s) : run_fwd_sm90<Path::kBf16, 128>(p, s);
@@ -314,6 +342,22 @@ cudaError_t launch(Path path, int hd, bool decode16, const FwdParams& p, cudaStr
   });
 }
 
+// The decode kernel of few rows (flash_decode_kernel.cuh) serves 16-bit decode when the packed rows
+// of a kv head fit its 16-row tile and its shared memory fits the device, unless
+// A4J_DECODE_KERNEL=general (diagnosis, tests: the general kernel with the decode tiles).
+bool use_decode_rows16(Path path, int hd, int Sq, int G, const DeviceInfo& dev) {
+  if (path != Path::kBf16 && path != Path::kFp16) return false;
+  if (int64_t(Sq) * G > kDecodeRows16MaxRows || decode_rows16_smem_bytes(hd) > dev.smem_optin) return false;
+  const char* v = std::getenv("A4J_DECODE_KERNEL");
+  return v == nullptr || std::strcmp(v, "general") != 0;
+}
+
+cudaError_t launch_decode_rows16(Path path, int hd, const FwdParams& p, cudaStream_t s) {
+  return A4J_HEADDIM_SWITCH(hd, [&] {
+    return path == Path::kBf16 ? run_decode_rows16<Path::kBf16, kHD>(p, s) : run_decode_rows16<Path::kFp16, kHD>(p, s);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Split-KV plan
 // ---------------------------------------------------------------------------------------------
@@ -323,11 +367,14 @@ struct SplitPlan {
 };
 
 // FlashAttention-2's idea: with few CTAs, split the keys so that the grid fills the GPU, choosing
-// the smallest split count whose wave efficiency is within 85% of the best.
-int choose_splits(int64_t ctas, int n_tiles, int sm_count, int B, int requested) {
+// the smallest split count whose wave efficiency is within 85% of the best. `per_sm`: the CTAs per
+// SM a wave counts. The few-rows decode kernel is best at one per SM (measured at B = 1, 4k / 64k
+// cache, 32/8 heads, graph replay: 16 splits 14.8 / 101 us, 32 splits 16.4 / 104 us, 8 splits
+// 15.8 / 114 us; B = 8, 16k: 2 splits 191 us, 4 splits 194 us; NOTES.md); the general kernel two.
+int choose_splits(int64_t ctas, int n_tiles, int sm_count, int B, int requested, int per_sm) {
   const int max_splits = std::max(1, std::min({n_tiles, 256, 65535 / B}));
   if (requested > 0) return std::min(requested, max_splits);
-  const double slots = 2.0 * sm_count;
+  const double slots = double(per_sm) * sm_count;
   if (ctas >= 0.8 * slots) return 1;
   double eff[257] = {0};
   double best = 0;
@@ -351,7 +398,8 @@ SplitPlan plan_splits(Path path, int hd, int B, int Sq, int Sk, int H, int Hkv, 
   const int64_t m_blocks = (int64_t(Sq) * G + cfg.block_m - 1) / cfg.block_m;
   const int n_tiles = (Sk + cfg.block_n - 1) / cfg.block_n;
   SplitPlan plan{};
-  plan.splits = choose_splits(int64_t(B) * Hkv * m_blocks, n_tiles, dev.sm_count, B, requested);
+  const int per_sm = use_decode_rows16(path, hd, Sq, H / Hkv, dev) ? 1 : 2;
+  plan.splits = choose_splits(int64_t(B) * Hkv * m_blocks, n_tiles, dev.sm_count, B, requested, per_sm);
   if (plan.splits > 1) {
     const size_t rows = size_t(B) * H * Sq * plan.splits;
     plan.ws_o_bytes = (rows * Dv * 4 + 255) / 256 * 256;
@@ -397,6 +445,7 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   const int hd = padded_headdim(std::max(a.D, a.Dv));
   if ((st = check_smem(fn, path, hd, decode16, dev)) != A4J_SUCCESS) return st;
   if ((st = check_pointers(fn, a, dev.device)) != A4J_SUCCESS) return st;
+  const bool rows16 = use_decode_rows16(path, hd, a.Sq, a.H / a.Hkv, dev);
 
   const SplitPlan plan = plan_splits(path, hd, a.B, a.Sq, a.Sk, a.H, a.Hkv, a.Dv, num_splits, dev);
   FwdParams p;
@@ -404,7 +453,7 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   p.num_splits = plan.splits;
   cudaGetLastError();
   if (plan.splits == 1) {
-    e = launch(path, hd, decode16, p, stream);
+    e = rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
     if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
     return A4J_SUCCESS;
   }
@@ -427,8 +476,9 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   }
   p.ws_o = static_cast<float*>(ws);
   p.ws_lse = reinterpret_cast<float*>(static_cast<char*>(ws) + plan.ws_o_bytes);
-  e = launch(path, hd, decode16, p, stream);
-  if (e == cudaSuccess) e = run_combine(p, a.dtype, stream);
+  e = rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
+  // PDL on cc >= 9.0 unless A4J_DISABLE_PDL is set (diagnosis; both paths are tested).
+  if (e == cudaSuccess) e = run_combine(p, a.dtype, dev.cc_major >= 9 && !env_flag_set("A4J_DISABLE_PDL"), stream);
   int result = A4J_SUCCESS;
   if (e != cudaSuccess) result = fail_cuda(fn, "kernel launch", e);
   if (owned) {

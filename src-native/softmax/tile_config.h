@@ -40,6 +40,18 @@ constexpr TileConfig fwd16_tile(int hd) {
 // 64-row tile, 4 warps, 64-key tiles.
 constexpr TileConfig decode16_tile(int hd) { return TileConfig{64, 64, 4, 2, (64 + 2 * 64) * (hd + 8) * 2}; }
 
+// bf16/fp16 decode of at most 16 rows (flash_decode_kernel.cuh): Q 16 rows + per warp (4) a ring of
+// stages of 16 keys of K and V, or the merge buffer. A warp keeps stages - 1 chunks in flight while
+// it computes one: 4 stages up to D = 64 (74 KiB), 3 up to 128 (109 KiB: 2 CTAs per H100 SM; above
+// the 99 KiB of sm_86/89, where the general kernel serves), 2 up to 160, then 1.
+constexpr int decode_rows16_stages(int hd) { return hd <= 64 ? 4 : (hd <= 128 ? 3 : (hd <= 160 ? 2 : 1)); }
+constexpr int decode_rows16_smem_bytes(int hd) {
+  return 16 * (hd + 8) * 2 + (4 * decode_rows16_stages(hd) * 2 * 16 * (hd + 8) * 2 > 4 * 16 * hd * 4 + 2 * 4 * 16 * 4
+                                  ? 4 * decode_rows16_stages(hd) * 2 * 16 * (hd + 8) * 2
+                                  : 4 * 16 * hd * 4 + 2 * 4 * 16 * 4);
+}
+constexpr int kDecodeRows16MaxRows = 16;
+
 // TF32: fp32 tiles in shared memory (twice the bytes), so smaller K/V tiles as D grows.
 constexpr TileConfig tf32_tile(int hd) {
   const int bm = hd <= 64 ? 128 : 64;
@@ -66,7 +78,22 @@ constexpr bool sm90_supports(int hd) { return hd == 64 || hd == 128; }
 // 275 / 248 (chosen), 192 keys 263 / 239 (spills), 64 keys 241 / 211; D = 128: 128 keys
 // 356 / 329 (chosen), 64 keys 333 / 298.
 constexpr int sm90_pipe_block_n(int hd) { return hd > 0 ? 128 : 128; }
-constexpr int sm90_pipe_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_pipe_block_n(hd) * hd * 2 + 1024; }
+constexpr int sm90_pipe_smem_bytes(int hd, int block_m = 128) {
+  return block_m * hd * 2 + 4 * sm90_pipe_block_n(hd) * hd * 2 + 1024;
+}
+// Other tiles of the pipelined kernel at D = 64 (BM x BN): 64 x 128 (one warpgroup, 2 CTAs per
+// SM: one CTA's prologue and epilogue overlap the other's loop), 192 x 96 and 192 x 128 (three
+// warpgroups: a K/V tile feeds 1.5x the MMA work; 192 x 128 spills ~200 bytes at the 168-register
+// cap of a 384-thread CTA, 192 x 96 does not). At D = 128 the 192-row accumulators do not fit.
+// A4J_SM90_D64_TILE=64x128|128x128|192x96|192x128 forces one (benchmarks, tests). Measured (bf16,
+// H = 16, B*S = 32k, TFLOP/s, non-causal / causal): S = 1k: 218/136, 237/180, 226/162, 236/157;
+// S = 4k: 261/234, 275/244, 277/245, 285/241; S = 16k: 273/272, 287/288, 310/294, 306/289 (the
+// tiles in the order above). Chosen: 192 x 96 from 4k rows, else 128 x 128 (softmax_api.cpp).
+struct Sm90Tile {
+  int block_m, block_n;
+};
+constexpr Sm90Tile kSm90D64Tiles[] = {{64, 128}, {128, 128}, {192, 96}, {192, 128}};
+constexpr int kSm90MaxBlockM = 192;
 
 constexpr int padded_headdim(int d) { return d <= 32 ? 32 : ((d + 31) / 32) * 32; }
 

@@ -33,6 +33,33 @@ def bench(fn, warm=5, iters=20):
     return ts[len(ts) // 2]
 
 
+def bench_graph(fn, calls, reps=20):
+    """Per-call time of `calls` steps fn(i) captured in one CUDA graph, replayed (median of replays):
+    the decode step as a serving loop that captures it runs it, as a4j_native_bench's graph column."""
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for i in range(calls):
+            fn(i)
+    torch.cuda.current_stream().wait_stream(s)
+    torch.cuda.synchronize()
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        for i in range(calls):
+            fn(i)
+    for _ in range(3):
+        g.replay()
+    torch.cuda.synchronize()
+    ts = []
+    for _ in range(reps):
+        a = torch.cuda.Event(enable_timing=True); b = torch.cuda.Event(enable_timing=True)
+        a.record(); g.replay(); b.record(); b.synchronize()
+        ts.append(a.elapsed_time(b) / calls)
+    ts.sort()
+    del g
+    return ts[len(ts) // 2]
+
+
 dev = "cuda"
 print(torch.__version__, torch.cuda.get_device_name(), flush=True)
 BACKENDS = (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION, SDPBackend.EFFICIENT_ATTENTION)
@@ -81,11 +108,16 @@ if os.environ.get("A4J_BASELINE_DECODE", "1") != "0":
                     q = torch.randn(B, H, 1, D, device=dev, dtype=torch.bfloat16)
                     for be in BACKENDS[:2]:
                         try:
+                            step = lambda it: F.scaled_dot_product_attention(
+                                q, ks[it % copies], vs[it % copies], enable_gqa=(H != Hkv))
                             with sdpa_kernel([be]):
-                                ms = bench(lambda it: F.scaled_dot_product_attention(
-                                    q, ks[it % copies], vs[it % copies], enable_gqa=(H != Hkv)))
+                                ms = bench(step)
+                                try:
+                                    gms = bench_graph(step, max(copies, 8))
+                                except Exception:
+                                    gms = float("nan")
                             rec(op="decode", impl=str(be).split(".")[-1], dtype="bf16", B=B, Sk=Sk, H=H, Hkv=Hkv, D=D,
-                                ms=ms, GBps=kv_bytes / ms / 1e6)
+                                ms=ms, GBps=kv_bytes / ms / 1e6, graph_ms=gms, graph_GBps=kv_bytes / gms / 1e6)
                         except Exception as ex:
                             rec(op="decode", impl=str(be).split(".")[-1], B=B, Sk=Sk, H=H, Hkv=Hkv, error=str(ex)[:160])
                     del ks, vs, q

@@ -73,6 +73,44 @@ double median_ms(F&& fn, int iters) {
   return ts[ts.size() / 2];
 }
 
+// Per-call time of `calls` consecutive steps enqueue(i, stream) captured in one CUDA graph, replayed
+// (median over `reps` replays): the GPU time of a step without host overhead and with the launch
+// gaps a graph leaves (METHOD.md: many small launches are timed as graph replays).
+template <class F>
+double graph_ms_per_call(F&& enqueue, int calls, int reps) {
+  cudaStream_t s;
+  CUDA_OK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  for (int i = 0; i < calls; ++i) enqueue(i, s);  // warm-up outside the capture
+  CUDA_OK(cudaStreamSynchronize(s));
+  cudaGraph_t graph;
+  CUDA_OK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed));
+  for (int i = 0; i < calls; ++i) enqueue(i, s);
+  CUDA_OK(cudaStreamEndCapture(s, &graph));
+  cudaGraphExec_t exec;
+  CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+  cudaEvent_t a, b;
+  CUDA_OK(cudaEventCreate(&a));
+  CUDA_OK(cudaEventCreate(&b));
+  for (int w = 0; w < 3; ++w) CUDA_OK(cudaGraphLaunch(exec, s));
+  std::vector<float> ts;
+  for (int r = 0; r < reps; ++r) {
+    CUDA_OK(cudaEventRecord(a, s));
+    CUDA_OK(cudaGraphLaunch(exec, s));
+    CUDA_OK(cudaEventRecord(b, s));
+    CUDA_OK(cudaEventSynchronize(b));
+    float ms = 0;
+    CUDA_OK(cudaEventElapsedTime(&ms, a, b));
+    ts.push_back(ms / calls);
+  }
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaStreamDestroy(s);
+  std::sort(ts.begin(), ts.end());
+  return ts[ts.size() / 2];
+}
+
 void check(int st) {
   if (st != A4J_SUCCESS) {
     std::fprintf(stderr, "a4j call failed: %s: %s\n", a4j_status_string(st), a4j_last_error_message());
@@ -225,23 +263,30 @@ void bench_decode(int dtype, int mode, int B, int Sk, int H, int Hkv, int D, dou
   if (ws_bytes) CUDA_OK(cudaMalloc(&ws, ws_bytes));
   const int64_t kr = int64_t(Hkv) * D, kb = int64_t(Sk) * kr;
   const float scale = 1.f / std::sqrt(float(D));
-  auto run = [&](int it) {
+  auto enqueue = [&](int it, cudaStream_t stream) {
     const int c = it % copies;
     check(a4j_softmax_decode(dtype, mode, q, int64_t(H) * D, int64_t(H) * D, D, ks[c], kb, kr, D, vs[c], kb, kr, D, o,
                              int64_t(H) * D, int64_t(H) * D, D, nullptr, B, 1, Sk, H, Hkv, D, D, scale, 0.f, 0, -1, -1,
-                             nullptr, 0, nullptr, seqlens, splits_req, ws, ws_bytes, nullptr));
+                             nullptr, 0, nullptr, seqlens, splits_req, ws, ws_bytes, stream));
   };
   a4j_set_pointer_checks(pointer_checks ? 1 : 0);
-  const double ms = median_ms(run, std::max(g_iters, 20));
+  const double ms = median_ms([&](int it) { enqueue(it, nullptr); }, std::max(g_iters, 20));
+  // The same steps as a serving loop runs them: captured in a CUDA graph (pointer checks off, as a
+  // caller that validated its buffers once would run), one step per cache copy, replayed.
+  a4j_set_pointer_checks(0);
+  const double gms = graph_ms_per_call(enqueue, std::max(copies, 8), std::max(g_iters, 20));
   a4j_set_pointer_checks(1);
-  const double gbps = kv_bytes / (ms * 1e-3) / 1e9;
-  std::printf("%-22s %-6s B=%-3d Sk=%-6d H=%d/%-3d D=%d splits=%-3d %8.4f ms %7.0f GB/s  %5.1f%% of copy\n", impl,
-              dtype_name(dtype), B, Sk, H, Hkv, D, splits, ms, gbps, 100.0 * gbps / copy_gbps);
+  const double gbps = kv_bytes / (ms * 1e-3) / 1e9, ggbps = kv_bytes / (gms * 1e-3) / 1e9;
+  std::printf("%-22s %-6s B=%-3d Sk=%-6d H=%d/%-3d D=%d splits=%-3d %8.4f ms %7.0f GB/s %5.1f%% | graph %8.4f ms %7.0f GB/s %5.1f%% of copy\n",
+              impl, dtype_name(dtype), B, Sk, H, Hkv, D, splits, ms, gbps, 100.0 * gbps / copy_gbps, gms, ggbps,
+              100.0 * ggbps / copy_gbps);
   if (g_json)
     std::fprintf(g_json,
                  "{\"op\":\"decode\",\"impl\":\"%s\",\"dtype\":\"%s\",\"B\":%d,\"Sk\":%d,\"H\":%d,\"Hkv\":%d,\"D\":%d,"
-                 "\"splits\":%d,\"ms\":%.5f,\"GBps\":%.1f,\"copy_GBps\":%.1f,\"fraction_of_copy\":%.3f}\n",
-                 impl, dtype_name(dtype), B, Sk, H, Hkv, D, splits, ms, gbps, copy_gbps, gbps / copy_gbps);
+                 "\"splits\":%d,\"ms\":%.5f,\"GBps\":%.1f,\"copy_GBps\":%.1f,\"fraction_of_copy\":%.3f,"
+                 "\"graph_ms\":%.5f,\"graph_GBps\":%.1f,\"graph_fraction_of_copy\":%.3f}\n",
+                 impl, dtype_name(dtype), B, Sk, H, Hkv, D, splits, ms, gbps, copy_gbps, gbps / copy_gbps, gms, ggbps,
+                 ggbps / copy_gbps);
   std::fflush(stdout);
   for (int c = 0; c < copies; ++c) {
     cudaFree(ks[c]);
@@ -287,7 +332,7 @@ void host_overhead() {
 }
 
 int main(int argc, char** argv) {
-  bool quick = false, variants = true, profile = false;
+  bool quick = false, variants = true, profile = false, profile_decode = false;
   std::string json;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -295,6 +340,7 @@ int main(int argc, char** argv) {
     else if (a == "--quick") quick = true;
     else if (a == "--no-variants") variants = false;
     else if (a == "--profile") profile = true;
+    else if (a == "--profile-decode") profile_decode = true;
     else if (a == "--iters" && i + 1 < argc) g_iters = std::max(20, std::atoi(argv[++i]));
   }
   if (!json.empty()) g_json = std::fopen(json.c_str(), "w");
@@ -306,6 +352,28 @@ int main(int argc, char** argv) {
     std::fprintf(g_json, "{\"op\":\"device\",\"name\":\"%s\",\"sm\":%d,\"sms\":%d}\n", prop.name,
                  prop.major * 10 + prop.minor, prop.multiProcessorCount);
 
+  if (profile_decode) {  // decode steps for a profiler: B = 1, 4k cache, 32/8 heads; 2 calls per split count
+    const int B = 1, Sk = 4096, H = 32, Hkv = 8, D = 128;
+    const size_t kv = size_t(B) * Sk * Hkv * D;
+    void *q, *k, *v, *o, *ws;
+    CUDA_OK(cudaMalloc(&q, size_t(B) * H * D * 2));
+    CUDA_OK(cudaMalloc(&o, size_t(B) * H * D * 2));
+    CUDA_OK(cudaMalloc(&k, kv * 2));
+    CUDA_OK(cudaMalloc(&v, kv * 2));
+    CUDA_OK(cudaMalloc(&ws, 64 << 20));
+    fill(q, size_t(B) * H * D, A4J_BF16, 1);
+    fill(k, kv, A4J_BF16, 2);
+    fill(v, kv, A4J_BF16, 3);
+    const int64_t kr = int64_t(Hkv) * D, kb = int64_t(Sk) * kr;
+    for (int s : {8, 16, 32, 64})
+      for (int rep = 0; rep < 2; ++rep)
+        check(a4j_softmax_decode(A4J_BF16, 0, q, int64_t(H) * D, int64_t(H) * D, D, k, kb, kr, D, v, kb, kr, D, o,
+                                 int64_t(H) * D, int64_t(H) * D, D, nullptr, B, 1, Sk, H, Hkv, D, D,
+                                 1.f / std::sqrt(float(D)), 0.f, 0, -1, -1, nullptr, 0, nullptr, nullptr, s, ws,
+                                 size_t(64) << 20, nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    return 0;
+  }
   if (profile) {  // a few launches for a profiler (ncu -c N): one call each
     g_iters = 1;
     g_warm = 0;
@@ -322,6 +390,17 @@ int main(int argc, char** argv) {
         if (quick && S == 16384) continue;
         bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, variants && S == 4096);
       }
+  // D = 64 on every tile of the pipelined wgmma kernel (tile_config.h), for the tile rule.
+  for (const char* tile : {"64x128", "128x128", "192x96", "192x128"}) {
+    setenv("A4J_SM90_D64_TILE", tile, 1);
+    const std::string name = std::string("sm90 tile ") + tile;
+    for (int S : {1024, 4096, 16384})
+      for (int causal : {0, 1}) {
+        if (quick && S == 16384) continue;
+        bench_forward({A4J_BF16, 0, 32768 / S, S, 16, 64, causal, -1}, false, name.c_str());
+      }
+  }
+  unsetenv("A4J_SM90_D64_TILE");
   // The sm_80 tensor-core kernel on the same shapes (the library takes wgmma on sm_90).
   const char* prev = std::getenv("A4J_DISABLE_WGMMA");
   const std::string saved = prev ? prev : "";
@@ -367,7 +446,20 @@ int main(int argc, char** argv) {
   bench_decode(A4J_F16, 0, 8, 16384, 32, 8, 128, copy, "attention4j", 0);
   bench_decode(A4J_F32, A4J_COMPUTE_EXACT, 8, 16384, 32, 8, 128, copy, "attention4j", 0);
   if (variants) {
-    for (int s : {1, 4, 16, 64}) bench_decode(A4J_BF16, 0, 1, 65536, 32, 8, 128, copy, "splits forced", s);
+    // Split counts around the heuristic's, for its calibration (2 * 132 SMs / 8 kv heads = 33).
+    for (int Sk : {4096, 65536})
+      for (int s : {8, 16, 24, 32, 33, 48, 64}) bench_decode(A4J_BF16, 0, 1, Sk, 32, 8, 128, copy, "splits forced", s);
+    for (int s : {2, 3, 4, 5, 8}) bench_decode(A4J_BF16, 0, 8, 16384, 32, 8, 128, copy, "splits forced", s);
+    for (int s : {1, 2, 3, 4}) bench_decode(A4J_BF16, 0, 16, 4096, 32, 8, 128, copy, "splits forced", s);
+    setenv("A4J_DECODE_KERNEL", "general", 1);  // the general kernel with the decode tiles
+    for (int B : {1, 8})
+      for (int Sk : {4096, 65536}) bench_decode(A4J_BF16, 0, B, Sk, 32, 8, 128, copy, "general kernel", 0);
+    unsetenv("A4J_DECODE_KERNEL");
+    if (std::getenv("A4J_DISABLE_PDL") == nullptr) {
+      setenv("A4J_DISABLE_PDL", "1", 1);
+      for (int Sk : {4096, 65536}) bench_decode(A4J_BF16, 0, 1, Sk, 32, 8, 128, copy, "no pdl", 0);
+      unsetenv("A4J_DISABLE_PDL");
+    }
     for (int B : {1, 8})
       for (int Sk : {4096, 65536}) bench_decode(A4J_BF16, 0, B, Sk, 32, 8, 128, copy, "no ptr checks", 0, false);
   }

@@ -52,18 +52,26 @@ copy = [b for b in bench if b.get("op") == "copy_d2d"]
 tcopy = [a for a in anchors if a.get("op") == "copy_d2d"]
 print(f"\ndecode (bf16 unless noted), copy bandwidth a4j {copy[0]['GBps']:.0f} GB/s" if copy else "\ndecode",
       f"torch {tcopy[0]['GBps']:.0f} GB/s" if tcopy else "")
-print(f"{'impl':14} {'dtype':6} {'B':>3} {'Sk':>6} {'H/Hkv':>6} {'splits':>6} {'ms':>8} {'GB/s':>6} {'%copy':>6} {'FA2 GB/s':>8} {'cuDNN GB/s':>10}")
-def dec_anchor(impl, b):
+print(f"{'impl':14} {'dtype':6} {'B':>3} {'Sk':>6} {'H/Hkv':>6} {'splits':>6} {'ms':>8} {'GB/s':>6} {'%copy':>6} "
+      f"{'FA2':>6} {'cuDNN':>6} | graph: {'ms':>8} {'GB/s':>6} {'%copy':>6} {'FA2':>6} {'cuDNN':>6}")
+def dec_anchor(impl, b, key="GBps"):
     for a in anchors:
         if (a.get("op") == "decode" and a.get("impl") == impl and a.get("B") == b["B"] and a.get("Sk") == b["Sk"]
-                and a.get("H") == b["H"] and a.get("Hkv") == b["Hkv"] and "GBps" in a):
-            return a["GBps"]
+                and a.get("H") == b["H"] and a.get("Hkv") == b["Hkv"] and key in a):
+            return a[key]
     return None
+def f6(x):
+    return f"{x:6.0f}" if isinstance(x, (int, float)) and x == x else "   n/a"
 for b in bench:
     if b.get("op") != "decode":
         continue
-    fa = dec_anchor("FLASH_ATTENTION", b) if b["dtype"] == "bf16" else None
-    cu = dec_anchor("CUDNN_ATTENTION", b) if b["dtype"] == "bf16" else None
+    bf = b["dtype"] == "bf16"
+    fa = dec_anchor("FLASH_ATTENTION", b) if bf else None
+    cu = dec_anchor("CUDNN_ATTENTION", b) if bf else None
+    gfa = dec_anchor("FLASH_ATTENTION", b, "graph_GBps") if bf else None
+    gcu = dec_anchor("CUDNN_ATTENTION", b, "graph_GBps") if bf else None
+    g = (f"{b['graph_ms']:8.4f} {b['graph_GBps']:6.0f} {100*b['graph_fraction_of_copy']:6.1f}" if "graph_ms" in b
+         else "     n/a    n/a    n/a")
     print(f"{b['impl'][:14]:14} {b['dtype']:6} {b['B']:>3} {b['Sk']:>6} {str(b['H'])+'/'+str(b['Hkv']):>6} "
-          f"{b['splits']:>6} {b['ms']:8.4f} {b['GBps']:6.0f} {100*b['fraction_of_copy']:6.1f} "
-          f"{(f'{fa:8.0f}' if fa else '     n/a')} {(f'{cu:10.0f}' if cu else '       n/a')}")
+          f"{b['splits']:>6} {b['ms']:8.4f} {b['GBps']:6.0f} {100*b['fraction_of_copy']:6.1f} {f6(fa)} {f6(cu)} | "
+          f"graph: {g} {f6(gfa)} {f6(gcu)}")

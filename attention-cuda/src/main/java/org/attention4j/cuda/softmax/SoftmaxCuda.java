@@ -1,6 +1,7 @@
 package org.attention4j.cuda.softmax;
 
-import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
+import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 
 import org.attention4j.DType;
@@ -9,6 +10,8 @@ import org.attention4j.cuda.CudaRuntime;
 import org.attention4j.cuda.CudaTensor;
 import org.attention4j.cuda.DeviceBuffer;
 import org.attention4j.cuda.global.attention4j;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -58,18 +61,13 @@ public final class SoftmaxCuda {
         int b = (int) q.size(0), sq = (int) q.size(1), h = (int) q.size(2), d = (int) q.size(3);
         int sk = (int) k.size(1), hkv = (int) k.size(2), dv = (int) v.size(3);
         float[] slopes = op.alibiSlopes();
-        try (DeviceBuffer alibi = slopes == null ? null : upload(slopes);
-             DeviceBuffer start = keyStart == null ? null : upload(keyStart);
-             DeviceBuffer end = keyEnd == null ? null : upload(keyEnd)) {
-            Pointer alibiP = alibi == null ? null : alibi.pointer();
-            long alibiStride = op.alibiPerBatch() ? h : 0;
-            int wl = op.windowLeft(), wr = op.windowRight();
-            int causal = wl < 0 && wr == 0 ? 1 : 0;
-            IntPointer startP = start == null ? null : new IntPointer(start.pointer());
-            IntPointer endP = end == null ? null : new IntPointer(end.pointer());
-            FloatPointer lseP = lse == null ? null : new FloatPointer(lse.pointer());
-            FloatPointer alibiF = alibiP == null ? null : new FloatPointer(alibiP);
-            long[] qs = q.strides(), ks = k.strides(), vs = v.strides(), os = out.strides();
+        CallArgs args = CallArgs.upload(slopes, keyStart, keyEnd);
+        long alibiStride = op.alibiPerBatch() ? h : 0;
+        int wl = op.windowLeft(), wr = op.windowRight();
+        int causal = wl < 0 && wr == 0 ? 1 : 0;
+        long[] qs = q.strides(), ks = k.strides(), vs = v.strides(), os = out.strides();
+        FloatPointer lseP = lse == null ? null : new FloatPointer(lse.pointer());
+        try {
             int status;
             if (useDecode(sq, h, hkv, sk)) {
                 long wsBytes = decodeWorkspaceBytes(q.dtype(), mode, b, sq, sk, h, hkv, d, dv);
@@ -77,20 +75,95 @@ public final class SoftmaxCuda {
                 status = attention4j.a4j_softmax_decode(dtypeCode(q.dtype()), modeCode(mode),
                         q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
                         out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
-                        (float) op.scale(d), (float) op.softcap(), causal, wl, wr, alibiF, alibiStride, startP, endP,
-                        0, ws == null ? null : ws.pointer(), wsBytes, null);
+                        (float) op.scale(d), (float) op.softcap(), causal, wl, wr, args.alibi, alibiStride, args.keyStart,
+                        args.keyEnd, 0, ws == null ? null : ws.pointer(), wsBytes, null);
                 CudaRuntime.checkNative(status, "a4j_softmax_decode");
             } else {
                 status = attention4j.a4j_softmax_forward(dtypeCode(q.dtype()), modeCode(mode),
                         q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
                         out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
-                        (float) op.scale(d), (float) op.softcap(), causal, wl, wr, alibiF, alibiStride, startP, endP, null);
+                        (float) op.scale(d), (float) op.softcap(), causal, wl, wr, args.alibi, alibiStride, args.keyStart,
+                        args.keyEnd, null);
                 CudaRuntime.checkNative(status, "a4j_softmax_forward");
             }
-            if (alibi != null || start != null || end != null) {
-                // Inputs uploaded here are freed on return: finish the kernels that read them first.
-                CudaRuntime.check(org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+        } finally {
+            args.release();
+        }
+    }
+
+    /**
+     * The small per-call inputs (ALiBi slopes, per-batch key ranges) live in a per-thread device buffer
+     * that only grows, filled by an asynchronous copy on the default stream. A decode step then pays no
+     * allocation and no synchronization: the copy is ordered after the kernels of this thread's previous
+     * call that read the buffer, and a pageable source is staged before cudaMemcpyAsync returns.
+     */
+    private static final ThreadLocal<DeviceBuffer> ARGS = new ThreadLocal<>();
+
+    private static final class CallArgs {
+        static final CallArgs NONE = new CallArgs(null, null, null, null);
+        final BytePointer host;
+        final FloatPointer alibi;
+        final IntPointer keyStart, keyEnd;
+
+        private CallArgs(BytePointer host, FloatPointer alibi, IntPointer keyStart, IntPointer keyEnd) {
+            this.host = host;
+            this.alibi = alibi;
+            this.keyStart = keyStart;
+            this.keyEnd = keyEnd;
+        }
+
+        /** Sections of 16-byte aligned size: slopes, then key starts, then key ends. */
+        static CallArgs upload(float[] slopes, int[] keyStart, int[] keyEnd) {
+            if (slopes == null && keyStart == null && keyEnd == null) {
+                return NONE;
             }
+            long aBytes = align16(slopes == null ? 0 : 4L * slopes.length);
+            long sBytes = align16(keyStart == null ? 0 : 4L * keyStart.length);
+            long eBytes = align16(keyEnd == null ? 0 : 4L * keyEnd.length);
+            long total = aBytes + sBytes + eBytes;
+            DeviceBuffer dev = ARGS.get();
+            if (dev == null || dev.bytes() < total) {
+                if (dev != null) {
+                    // Earlier kernels of this thread may still read the old buffer.
+                    CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+                    dev.close();
+                }
+                dev = DeviceBuffer.allocate(Math.max(total, 4096));
+                ARGS.set(dev);
+            }
+            BytePointer host = new BytePointer(total);
+            try {
+                if (slopes != null) {
+                    new FloatPointer(host).put(slopes);
+                }
+                // Positions count elements of the pointer's type: the sections start at 16-byte multiples.
+                if (keyStart != null) {
+                    new IntPointer(host).position(aBytes / 4).put(keyStart);
+                }
+                if (keyEnd != null) {
+                    new IntPointer(host).position((aBytes + sBytes) / 4).put(keyEnd);
+                }
+                CudaRuntime.check(cudaMemcpyAsync(dev.pointer(), host, total, cudaMemcpyHostToDevice, (CUstream_st) null),
+                        "cudaMemcpyAsync H2D (call arguments)");
+            } catch (RuntimeException e) {
+                host.close();
+                throw e;
+            }
+            Pointer d = dev.pointer();
+            return new CallArgs(host,
+                    slopes == null ? null : new FloatPointer(d),
+                    keyStart == null ? null : new IntPointer(d).position(aBytes / 4),
+                    keyEnd == null ? null : new IntPointer(d).position((aBytes + sBytes) / 4));
+        }
+
+        void release() {
+            if (host != null) {
+                host.close();
+            }
+        }
+
+        private static long align16(long n) {
+            return (n + 15) & ~15L;
         }
     }
 
@@ -104,7 +177,7 @@ public final class SoftmaxCuda {
         DeviceBuffer ws = WORKSPACE.get();
         if (ws == null || ws.bytes() < bytes) {
             if (ws != null) {
-                CudaRuntime.check(org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+                CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
                 ws.close();
             }
             ws = DeviceBuffer.allocate(Math.max(bytes, 1L << 20));
@@ -119,28 +192,5 @@ public final class SoftmaxCuda {
                     d, dv, 0, bytes, splits), "a4j_softmax_decode_workspace_size");
             return bytes.get();
         }
-    }
-
-    private static DeviceBuffer upload(float[] a) {
-        try (FloatPointer p = new FloatPointer(a)) {
-            return upload(p, 4L * a.length);
-        }
-    }
-
-    private static DeviceBuffer upload(int[] a) {
-        try (IntPointer p = new IntPointer(a)) {
-            return upload(p, 4L * a.length);
-        }
-    }
-
-    private static DeviceBuffer upload(Pointer host, long bytes) {
-        DeviceBuffer buf = DeviceBuffer.allocate(bytes);
-        try {
-            CudaRuntime.check(cudaMemcpy(buf.pointer(), host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy H2D");
-        } catch (RuntimeException e) {
-            buf.close();
-            throw e;
-        }
-        return buf;
     }
 }
