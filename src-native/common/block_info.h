@@ -65,6 +65,20 @@ struct BlockInfo {
     mask_from = min(Sk_b / kBlockN, from_right);
   }
 
+  // This CTA's inputs: the batch's Q rows, and the K / V rows of its kv head from its first key.
+  template <class T>
+  __device__ __forceinline__ const T* q_base(const FwdParams& p) const {
+    return static_cast<const T*>(p.q) + b * p.q_sb;
+  }
+  template <class T>
+  __device__ __forceinline__ const T* k_base(const FwdParams& p) const {
+    return static_cast<const T*>(p.k) + b * p.k_sb + hkv * p.k_sh + k_first * p.k_sr;
+  }
+  template <class T>
+  __device__ __forceinline__ const T* v_base(const FwdParams& p) const {
+    return static_cast<const T*>(p.v) + b * p.v_sb + hkv * p.v_sh + k_first * p.v_sr;
+  }
+
   // Row r of the tile stands for query i and head h.
   __device__ __forceinline__ int row_query(const FwdParams& p, int r) const { return p.G == 1 ? r : r / p.G; }
   __device__ __forceinline__ int row_head(const FwdParams& p, int r) const { return p.G == 1 ? hg : hg * p.G + r % p.G; }

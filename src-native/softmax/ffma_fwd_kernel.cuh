@@ -32,9 +32,9 @@ __global__ void __launch_bounds__(KT::kNThreads) ffma_fwd_kernel(const FwdParams
 
   const int tid = threadIdx.x, ty = tid >> 4, tx = tid & 15;
   const bool vec = p.vec_load != 0;
-  const float* qbase = static_cast<const float*>(p.q) + bi.b * p.q_sb;
-  const float* kbase = static_cast<const float*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
-  const float* vbase = static_cast<const float*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
+  const float* qbase = bi.q_base<float>(p);
+  const float* kbase = bi.k_base<float>(p);
+  const float* vbase = bi.v_base<float>(p);
   const int Sk_b = bi.Sk_b;
 
   load_tile<float, float, kBM, kHD, kPitch, kNT>(sQ, qbase, p.D, vec, [&](int r) -> int64_t {

@@ -95,9 +95,9 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdPa
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
   const bool vec = p.vec_load != 0;
-  const T* qbase = static_cast<const T*>(p.q) + bi.b * p.q_sb;
-  const T* kbase = static_cast<const T*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
-  const T* vbase = static_cast<const T*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
+  const T* qbase = bi.q_base<T>(p);
+  const T* kbase = bi.k_base<T>(p);
+  const T* vbase = bi.v_base<T>(p);
   const int Sk_b = bi.Sk_b;
 
   // Q (all warps), then each warp's first chunks.

@@ -115,9 +115,9 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_fwd_kernel(const FwdParam
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
   const bool vec = p.vec_load != 0;
-  const Tin* qbase = static_cast<const Tin*>(p.q) + bi.b * p.q_sb;
-  const Tin* kbase = static_cast<const Tin*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
-  const Tin* vbase = static_cast<const Tin*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
+  const Tin* qbase = bi.q_base<Tin>(p);
+  const Tin* kbase = bi.k_base<Tin>(p);
+  const Tin* vbase = bi.v_base<Tin>(p);
   const int Sk_b = bi.Sk_b;
 
   // Q tile and the first K tile.

@@ -85,16 +85,6 @@ cudaError_t run_decode_rows16_impl(const FwdParams& p, cudaStream_t stream) {
 
 // sm_90a wgmma forward (bf16 / fp16, head dim 64 or 128); see flash_fwd_sm90_kernel.cuh.
 template <class KT>
-cudaError_t launch_flash_sm90(const FwdParams& p, cudaStream_t stream) {
-  auto kernel = &flash_fwd_sm90_kernel<KT>;
-  cudaError_t e = set_smem(kernel, KT::kSmem);
-  if (e != cudaSuccess) return e;
-  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
-  return cudaGetLastError();
-}
-
-template <class KT>
 cudaError_t launch_flash_sm90_pipe(const FwdParams& p, cudaStream_t stream) {
   auto kernel = &flash_fwd_sm90_pipe_kernel<KT>;
   cudaError_t e = set_smem(kernel, KT::kSmem);
@@ -112,20 +102,12 @@ cudaError_t run_fwd_sm90_pipe_impl(const FwdParams& p, cudaStream_t stream) {
   return launch_flash_sm90_pipe<KT>(p, stream);
 }
 
-template <Path P, int HD, int BM, int BN>
+template <Path P, int HD, int BM, int BN, int MB>
 cudaError_t run_fwd_sm90_tile_impl(const FwdParams& p, cudaStream_t stream) {
   static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
-  static_assert(HD == 64, "other sm90 tiles: D = 64 only");
-  using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, BN, BM>;
+  static_assert(HD == 64 || HD == 128, "sm90 tiles: D = 64 or 128");
+  using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, BN, BM, MB>;
   return launch_flash_sm90_pipe<KT>(p, stream);
-}
-
-template <Path P, int HD>
-cudaError_t run_fwd_sm90_impl(const FwdParams& p, cudaStream_t stream) {
-  static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
-  using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, sm90_block_n(HD)>;
-  static_assert(KT::kSmem == sm90_smem_bytes(HD), "tile_config.h and the sm90 traits disagree");
-  return launch_flash_sm90<KT>(p, stream);
 }
 
 }  // namespace a4j

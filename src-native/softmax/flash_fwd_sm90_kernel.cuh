@@ -21,7 +21,9 @@ namespace a4j {
 
 // kBlockM_: Q rows per CTA, 64 per consumer warpgroup (128: 2 warpgroups; 192: 3, for D = 64,
 // where one K/V tile then feeds 1.5x the MMA work and a third warpgroup hides softmax latency).
-template <class T, int kHeadDim_, int kBlockN_, int kBlockM_ = 128>
+// kMinBlocks_: CTAs per SM the register budget must allow (2: a CTA's prologue and epilogue overlap
+// another CTA's loop, at most 128 registers a thread).
+template <class T, int kHeadDim_, int kBlockN_, int kBlockM_ = 128, int kMinBlocks_ = 1>
 struct FlashFwdSm90Traits {
   using Tin = T;
   using Tc = T;
@@ -29,6 +31,7 @@ struct FlashFwdSm90Traits {
   static constexpr int kBlockM = kBlockM_;
   static constexpr int kBlockN = kBlockN_;
   static constexpr int kNThreads = kBlockM / 64 * 128;
+  static constexpr int kMinBlocks = kMinBlocks_;
   static constexpr int kTileQ = kBlockM * kHeadDim * 2;
   static constexpr int kTileKV = kBlockN * kHeadDim * 2;
   static constexpr int kSmem = kTileQ + 4 * kTileKV + 1024;  // + alignment slack
@@ -197,143 +200,14 @@ __device__ __forceinline__ void sm90_epilogue(const FwdParams& p, const BlockInf
   }
 }
 
-template <class KT>
-__global__ void __launch_bounds__(KT::kNThreads, 1) flash_fwd_sm90_kernel(const FwdParams p) {
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-  using T = typename KT::Tin;
-  constexpr int kBM = KT::kBlockM, kBN = KT::kBlockN, kHD = KT::kHeadDim, kNT = KT::kNThreads;
-  constexpr int kNB = kBN / 8;  // n8 blocks of S per thread row pair
-  constexpr int kDB = kHD / 8;  // n8 blocks of O
-
-  extern __shared__ __align__(128) unsigned char smem_raw[];
-  // 1024-byte aligned tiles (the swizzle pattern repeats every 1024 bytes).
-  const uint32_t raw_addr = smem_addr(smem_raw);
-  const uint32_t pad = ((raw_addr + 1023) & ~1023u) - raw_addr;
-  unsigned char* smem = smem_raw + pad;
-  const uint32_t sQ = raw_addr + pad;
-  const uint32_t sK0 = sQ + KT::kTileQ;
-  const uint32_t sV0 = sK0 + 2 * KT::kTileKV;
-  T* pQ = reinterpret_cast<T*>(smem);
-  T* pK0 = reinterpret_cast<T*>(smem + KT::kTileQ);
-  T* pV0 = reinterpret_cast<T*>(smem + KT::kTileQ + 2 * KT::kTileKV);
-
-  const int m_block = gridDim.x - 1 - blockIdx.x;
-  const BlockInfo bi(p, m_block, kBM);
-  int n_lo, n_hi, mask_below, mask_from;
-  bi.tile_range(p, kBN, n_lo, n_hi);
-  bi.mask_tiles(p, kBN, mask_below, mask_from);
-  if (n_lo >= n_hi) {
-    write_empty_tile<T, kNT>(p, bi);
-    return;
-  }
-
-  const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3, lane = tid & 31;
-  const int g = lane >> 2, t = lane & 3;
-  const bool vec = p.vec_load != 0;
-  const T* qbase = static_cast<const T*>(p.q) + bi.b * p.q_sb;
-  const T* kbase = static_cast<const T*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
-  const T* vbase = static_cast<const T*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
-  const int Sk_b = bi.Sk_b;
-  auto kv_rows = [Sk_b](int n, int64_t stride) {
-    return [=](int r) -> int64_t {
-      const int j = n * kBN + r;
-      return j < Sk_b ? j * stride : -1;
-    };
-  };
-  auto load_kv = [&](int n, int stage) {
-    load_tile_sw128<T, kBN, kHD, kNT>(sK0 + stage * KT::kTileKV, pK0 + stage * (KT::kTileKV / 2), kbase, p.D, vec,
-                                      kv_rows(n, p.k_sr));
-    load_tile_sw128<T, kBN, kHD, kNT>(sV0 + stage * KT::kTileKV, pV0 + stage * (KT::kTileKV / 2), vbase, p.Dv, vec,
-                                      kv_rows(n, p.v_sr));
-  };
-
-  load_tile_sw128<T, kBM, kHD, kNT>(sQ, pQ, qbase, p.D, vec, [&](int r) -> int64_t {
-    const int rr = bi.m0 + r;
-    if (rr >= bi.row_end) return -1;
-    return bi.row_query(p, rr) * p.q_sr + bi.row_head(p, rr) * p.q_sh;
-  });
-  load_kv(n_hi - 1, 0);
-  cp_async_commit();
-  if (n_hi - 2 >= n_lo) {
-    load_kv(n_hi - 2, 1);
-    cp_async_commit();
-  }
-
-  const int row0 = wg * 64 + warp_in_wg * 16 + g;  // this thread's rows: row0 and row0 + 8
-  const float exp_scale = p.exp_scale;
-
-  float acc_o[kHD / 2];
-#pragma unroll
-  for (int i = 0; i < kHD / 2; ++i) acc_o[i] = 0.f;
-  OnlineSoftmax<2, kNB * 2, 4, true> softmax;
-  softmax.init();
-
-  for (int it = 0, n = n_hi - 1; n >= n_lo; ++it, --n) {
-    const int stage = it & 1;
-    if (n - 1 >= n_lo) cp_async_wait_1(); else cp_async_wait_all();  // tile n has landed
-    fence_proxy_async();  // cp.async writes (generic proxy) -> wgmma reads (async proxy)
-    __syncthreads();
-
-    // S = Q K^T (this warpgroup's 64 rows)
-    float s[kBN / 2];
-    fence_regs(s);
-    wgmma_fence();
-#pragma unroll
-    for (int ks = 0; ks < kHD / 16; ++ks) {
-      const uint32_t koff = (ks & 3) * 32;  // 16 columns = 32 bytes inside a 128-byte row
-      const uint64_t da = sw128_desc(sQ + (ks >> 2) * (kBM * 128) + wg * 64 * 128 + koff, 16, 1024);
-      const uint64_t db = sw128_desc(sK0 + stage * KT::kTileKV + (ks >> 2) * (kBN * 128) + koff, 16, 1024);
-      wgmma_ss<kBN, T>(s, da, db, ks > 0 ? 1 : 0);
-    }
-    wgmma_commit();
-    wgmma_wait_all();
-    fence_regs(s);
-
-    sm90_logits<kBN>(p, bi, s, n, row0, t, mask_below, mask_from);
-
-    float alpha[2];
-    softmax.update([&](int r, int c) -> float& { return s[(c >> 1) * 4 + 2 * r + (c & 1)]; }, exp_scale, alpha);
-#pragma unroll
-    for (int db = 0; db < kDB; ++db)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) acc_o[db * 4 + e] *= alpha[e >> 1];
-
-    // O += P V: P (16-bit) in the register-A layout, 16 keys per MMA.
-    uint32_t pa[kBN / 16][4];
-    sm90_pack_p<T, kBN>(s, pa);
-    fence_regs(acc_o);
-    wgmma_fence();
-#pragma unroll
-    for (int ks = 0; ks < kBN / 16; ++ks) {
-      // V as B (N = head dim, K = keys), MN-major: 16 keys = two 1024-byte atoms; next 64 columns
-      // of the head dim at LBO = one column block of the tile.
-      const uint64_t db = sw128_desc(sV0 + stage * KT::kTileKV + ks * 2048, kBN * 128, 1024);
-      wgmma_rs_tb<kHD, T>(acc_o, pa[ks], db, 1);
-    }
-    wgmma_commit();
-    wgmma_wait_all();
-    fence_regs(acc_o);
-
-    __syncthreads();  // both warpgroups are done with this stage
-    if (n - 2 >= n_lo) {
-      load_kv(n - 2, stage);
-      cp_async_commit();
-    }
-  }
-
-  sm90_epilogue<KT>(p, bi, smem, acc_o, softmax, row0, t);
-#endif  // __CUDA_ARCH_FEAT_SM90_ALL
-}
-
-
-// Pipelined variant (FlashAttention-3's intra-warpgroup overlap): per key tile i, the warpgroup
+// The kernel (FlashAttention-3's intra-warpgroup overlap): per key tile i, the warpgroup
 // issues S_i = Q K_i^T and O += P_{i-1} V_{i-1} back to back, waits for S_i only, and computes the
 // softmax of S_i while the tensor cores run P_{i-1} V_{i-1}; O is rescaled once that MMA is done.
 // K and V have their own double buffers: K_{i+1} is loaded once every warpgroup has finished
 // Q K_{i-1}^T, V_{i+1} once it has finished P_{i-1} V_{i-1}. cp.async groups are committed in
 // the order K0 V0 K1 | V1 | K2 V2 | K3 ..., so "K_i and V_{i-1} have landed" is wait_group 1.
 template <class KT>
-__global__ void __launch_bounds__(KT::kNThreads, 1) flash_fwd_sm90_pipe_kernel(const FwdParams p) {
+__global__ void __launch_bounds__(KT::kNThreads, KT::kMinBlocks) flash_fwd_sm90_pipe_kernel(const FwdParams p) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using T = typename KT::Tin;
   constexpr int kBM = KT::kBlockM, kBN = KT::kBlockN, kHD = KT::kHeadDim, kNT = KT::kNThreads;
@@ -365,9 +239,9 @@ __global__ void __launch_bounds__(KT::kNThreads, 1) flash_fwd_sm90_pipe_kernel(c
   const int tid = threadIdx.x, wg = tid >> 7, warp_in_wg = (tid >> 5) & 3, lane = tid & 31;
   const int g = lane >> 2, t = lane & 3;
   const bool vec = p.vec_load != 0;
-  const T* qbase = static_cast<const T*>(p.q) + bi.b * p.q_sb;
-  const T* kbase = static_cast<const T*>(p.k) + bi.b * p.k_sb + bi.hkv * p.k_sh + bi.k_first * p.k_sr;
-  const T* vbase = static_cast<const T*>(p.v) + bi.b * p.v_sb + bi.hkv * p.v_sh + bi.k_first * p.v_sr;
+  const T* qbase = bi.q_base<T>(p);
+  const T* kbase = bi.k_base<T>(p);
+  const T* vbase = bi.v_base<T>(p);
   const int Sk_b = bi.Sk_b;
   auto kv_rows = [Sk_b](int n, int64_t stride) {
     return [=](int r) -> int64_t {

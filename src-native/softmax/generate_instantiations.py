@@ -25,15 +25,15 @@ for tag, path in FWD.items():
 for tag, path in DECODE.items():
     for hd in (64, 128):
         write(f"fwd_sm90_{tag}_hdim{hd}.cu",
-              f"template <>\ncudaError_t run_fwd_sm90<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
-              f"  return run_fwd_sm90_impl<Path::{path}, {hd}>(p, s);\n}}\n"
               f"template <>\ncudaError_t run_fwd_sm90_pipe<Path::{path}, {hd}>(const FwdParams& p, cudaStream_t s) {{\n"
               f"  return run_fwd_sm90_pipe_impl<Path::{path}, {hd}>(p, s);\n}}\n")
 for tag, path in DECODE.items():
-    for bm, bn in ((64, 128), (192, 96), (192, 128)):  # kSm90D64Tiles but the default 128 x 128
-        write(f"fwd_sm90_{tag}_hdim64_{bm}x{bn}.cu",
-              f"template <>\ncudaError_t run_fwd_sm90_tile<Path::{path}, 64, {bm}, {bn}>(const FwdParams& p, cudaStream_t s) {{\n"
-              f"  return run_fwd_sm90_tile_impl<Path::{path}, 64, {bm}, {bn}>(p, s);\n}}\n")
+    # kSm90Tiles but the 128 x 128 ones (run_fwd_sm90_pipe)
+    for hd, bm, bn, mb in ((64, 192, 96, 1), (64, 128, 96, 2), (64, 128, 64, 2), (128, 128, 64, 2)):
+        name = f"{bm}x{bn}" + (f"x{mb}" if mb > 1 else "")
+        write(f"fwd_sm90_{tag}_hdim{hd}_{name}.cu",
+              f"template <>\ncudaError_t run_fwd_sm90_tile<Path::{path}, {hd}, {bm}, {bn}, {mb}>(const FwdParams& p, cudaStream_t s) {{\n"
+              f"  return run_fwd_sm90_tile_impl<Path::{path}, {hd}, {bm}, {bn}, {mb}>(p, s);\n}}\n")
 for tag, path in DECODE.items():
     for hd in HEADDIMS:
         write(f"decode_rows16_{tag}_hdim{hd}.cu",

@@ -21,14 +21,12 @@ cudaError_t run_decode(const FwdParams& p, cudaStream_t stream);
 template <Path P, int HD>
 cudaError_t run_decode_rows16(const FwdParams& p, cudaStream_t stream);
 
-// sm_90a warpgroup-MMA forward (bf16 / fp16, HD 64 or 128; forward only, no splits).
-template <Path P, int HD>
-cudaError_t run_fwd_sm90(const FwdParams& p, cudaStream_t stream);
-// Its pipelined variant (softmax of tile i overlaps P V of tile i-1; the default).
+// sm_90a warpgroup-MMA forward (bf16 / fp16, HD 64 or 128; forward only, no splits): the softmax of
+// tile i overlaps P V of tile i-1.
 template <Path P, int HD>
 cudaError_t run_fwd_sm90_pipe(const FwdParams& p, cudaStream_t stream);
-// ... with other tiles at HD 64: BM Q rows (one warpgroup per 64), BN keys (tile_config.h).
-template <Path P, int HD, int BM, int BN>
+// ... with other tiles: BM Q rows (one warpgroup per 64), BN keys, MB CTAs per SM (tile_config.h).
+template <Path P, int HD, int BM, int BN, int MB>
 cudaError_t run_fwd_sm90_tile(const FwdParams& p, cudaStream_t stream);
 
 // Merge of split partials into the output (dtype: A4J_F32 / A4J_F16 / A4J_BF16); pdl: launch it as a

@@ -268,17 +268,12 @@ bool env_flag_set(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
 }
-bool env_flag_zero(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && v[0] == '0' && v[1] == '\0';
-}
 
 bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #if defined(A4J_HAS_SM90A)
   if (path != Path::kBf16 && path != Path::kFp16) return false;
   if (!sm90_supports(hd) || dev.cc_major != 9 || dev.cc_minor != 0) return false;
-  if (std::max({sm90_smem_bytes(hd), sm90_pipe_smem_bytes(hd), sm90_pipe_smem_bytes(hd, kSm90MaxBlockM)}) >
-      dev.smem_optin)
+  if (std::max(sm90_pipe_smem_bytes(hd), sm90_pipe_smem_bytes(hd, kSm90MaxBlockM)) > dev.smem_optin)
     return false;
   return !env_flag_set("A4J_DISABLE_WGMMA");
 #else
@@ -289,40 +284,37 @@ bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #endif
 }
 
-// The D = 64 tile of the pipelined kernel (tile_config.h): forced by A4J_SM90_D64_TILE, else the
-// measured choice.
-Sm90Tile d64_tile(const FwdParams& p) {
-  if (const char* v = std::getenv("A4J_SM90_D64_TILE")) {
-    for (const Sm90Tile& t : kSm90D64Tiles) {
+// The tile of the pipelined kernel (tile_config.h): forced by A4J_SM90_TILE (one of this head dim's
+// tiles, "BMxBN" or "BMxBNx2"), else the measured choice.
+Sm90Tile sm90_tile(int hd) {
+  if (const char* v = std::getenv("A4J_SM90_TILE")) {
+    for (const Sm90Tile& t : kSm90Tiles) {
       char name[16];
-      std::snprintf(name, sizeof(name), "%dx%d", t.block_m, t.block_n);
-      if (std::strcmp(v, name) == 0) return t;
+      if (t.min_blocks > 1)
+        std::snprintf(name, sizeof(name), "%dx%dx%d", t.block_m, t.block_n, t.min_blocks);
+      else
+        std::snprintf(name, sizeof(name), "%dx%d", t.block_m, t.block_n);
+      if (t.head_dim == hd && std::strcmp(v, name) == 0) return t;
     }
   }
-  // Measured (H100, bf16, H = 16, B*S = 32k, NOTES.md): 192 x 96 is 1.5-8% ahead of 128 x 128 from
-  // 4k rows (the most at 16k: 310 vs 287 TFLOP/s), and 4-10% behind at 1k (fewer, costlier CTAs).
-  return p.M >= 4096 ? Sm90Tile{192, 96} : Sm90Tile{128, 128};
+  return hd == 64 ? Sm90Tile{64, 128, 64, 2} : Sm90Tile{hd, 128, 128, 1};
 }
 
 template <Path P>
-cudaError_t launch_sm90_d64(const FwdParams& p, cudaStream_t s) {
-  const Sm90Tile t = d64_tile(p);
-  if (t.block_m == 64) return run_fwd_sm90_tile<P, 64, 64, 128>(p, s);
-  if (t.block_m == 192) return t.block_n == 96 ? run_fwd_sm90_tile<P, 64, 192, 96>(p, s)
-                                               : run_fwd_sm90_tile<P, 64, 192, 128>(p, s);
-  return run_fwd_sm90_pipe<P, 64>(p, s);
+cudaError_t launch_sm90_path(int hd, const FwdParams& p, cudaStream_t s) {
+  const Sm90Tile t = sm90_tile(hd);
+  if (hd == 64) {
+    if (t.block_m == 192) return run_fwd_sm90_tile<P, 64, 192, 96, 1>(p, s);
+    if (t.min_blocks == 2) return t.block_n == 64 ? run_fwd_sm90_tile<P, 64, 128, 64, 2>(p, s)
+                                                  : run_fwd_sm90_tile<P, 64, 128, 96, 2>(p, s);
+    return run_fwd_sm90_pipe<P, 64>(p, s);
+  }
+  if (t.min_blocks == 2) return run_fwd_sm90_tile<P, 128, 128, 64, 2>(p, s);
+  return run_fwd_sm90_pipe<P, 128>(p, s);
 }
 
-// The pipelined sm90 kernel unless A4J_SM90_PIPELINE=0 (then the plain one).
 cudaError_t launch_sm90(Path path, int hd, const FwdParams& p, cudaStream_t s) {
-  const bool pipe = !env_flag_zero("A4J_SM90_PIPELINE");
-  if (pipe && hd == 64) return path == Path::kBf16 ? launch_sm90_d64<Path::kBf16>(p, s) : launch_sm90_d64<Path::kFp16>(p, s);
-  if (path == Path::kBf16) {
-    if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kBf16, 64>(p, s) : run_fwd_sm90<Path::kBf16, 64>(p, s);
-    return pipe ? run_fwd_sm90_pipe<Path::kBf16, 128>(p, s) : run_fwd_sm90<Path::kBf16, 128>(p, s);
-  }
-  if (hd == 64) return pipe ? run_fwd_sm90_pipe<Path::kFp16, 64>(p, s) : run_fwd_sm90<Path::kFp16, 64>(p, s);
-  return pipe ? run_fwd_sm90_pipe<Path::kFp16, 128>(p, s) : run_fwd_sm90<Path::kFp16, 128>(p, s);
+  return path == Path::kBf16 ? launch_sm90_path<Path::kBf16>(hd, p, s) : launch_sm90_path<Path::kFp16>(hd, p, s);
 }
 
 cudaError_t launch(Path path, int hd, bool decode16, const FwdParams& p, cudaStream_t s) {

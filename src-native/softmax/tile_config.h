@@ -69,30 +69,32 @@ constexpr TileConfig ffma_tile(int hd) {
 
 // sm_90a wgmma forward (bf16/fp16, padded head dim 64 or 128): Q tile 128 rows (2 warpgroups),
 // K/V tiles of 128 keys, double-buffered, 128B-swizzled (no padding) + 1 KiB alignment slack.
-// Measured on H100 (bf16, S = 4096, TFLOP/s full / causal), plain kernel: D = 64: 128 keys 259 /
-// 237, 192 keys 273 / 246; D = 128: 128 keys 343 / 317, 64 keys 317 / 294.
-constexpr int sm90_block_n(int hd) { return hd <= 128 ? 128 : 64; }
-constexpr int sm90_smem_bytes(int hd) { return 128 * hd * 2 + 4 * sm90_block_n(hd) * hd * 2 + 1024; }
+// Measured on H100 (bf16, S = 4096, TFLOP/s full / causal): D = 64: 128 keys 275 / 248 (chosen),
+// 192 keys 263 / 239 (spills), 64 keys 241 / 211; D = 128: 128 keys 356 / 329 (chosen), 64 keys
+// 333 / 298. (An unpipelined variant, 2-5% slower everywhere, was removed in the second session.)
 constexpr bool sm90_supports(int hd) { return hd == 64 || hd == 128; }
-// The pipelined sm90 kernel (the default): 128-key tiles. Measured (as above): D = 64: 128 keys
-// 275 / 248 (chosen), 192 keys 263 / 239 (spills), 64 keys 241 / 211; D = 128: 128 keys
-// 356 / 329 (chosen), 64 keys 333 / 298.
 constexpr int sm90_pipe_block_n(int hd) { return hd > 0 ? 128 : 128; }
 constexpr int sm90_pipe_smem_bytes(int hd, int block_m = 128) {
   return block_m * hd * 2 + 4 * sm90_pipe_block_n(hd) * hd * 2 + 1024;
 }
-// Other tiles of the pipelined kernel at D = 64 (BM x BN): 64 x 128 (one warpgroup, 2 CTAs per
-// SM: one CTA's prologue and epilogue overlap the other's loop), 192 x 96 and 192 x 128 (three
-// warpgroups: a K/V tile feeds 1.5x the MMA work; 192 x 128 spills ~200 bytes at the 168-register
-// cap of a 384-thread CTA, 192 x 96 does not). At D = 128 the 192-row accumulators do not fit.
-// A4J_SM90_D64_TILE=64x128|128x128|192x96|192x128 forces one (benchmarks, tests). Measured (bf16,
-// H = 16, B*S = 32k, TFLOP/s, non-causal / causal): S = 1k: 218/136, 237/180, 226/162, 236/157;
-// S = 4k: 261/234, 275/244, 277/245, 285/241; S = 16k: 273/272, 287/288, 310/294, 306/289 (the
-// tiles in the order above). Chosen: 192 x 96 from 4k rows, else 128 x 128 (softmax_api.cpp).
+// Other tiles of the pipelined kernel (BM x BN [x CTAs per SM]); A4J_SM90_TILE forces one of its
+// head dim (benchmarks, tests). Measured (bf16, H = 16, B*S = 32k, TFLOP/s non-causal / causal, two
+// device calls of 2026-11-24, NOTES.md), D = 64:
+//               S = 1k      S = 4k      S = 16k
+//   128 x 128   237 / 179   275 / 244   283 / 287   (2 warpgroups, 1 CTA per SM)
+//   192 x 96    224 / 161   276 / 242   308 / 292   (3 warpgroups: a K/V tile feeds 1.5x the MMA work)
+//   128 x 96 x2 284 / 211   300 / 274   326 / 310
+//   128 x 64 x2 292 / 220   319 / 288   332 / 320   (chosen; FA2 in the same call: 267 / 197,
+//                                                    301 / 269, 308 / 300)
+//   (64 x 128 and 192 x 128, measured earlier: never ahead, removed.)
+// "x2": registers capped at 128 (launch bounds) so that two CTAs share an SM and one CTA's
+// prologue, epilogue and barriers overlap the other's MMAs; at D = 64 that costs 32-56 bytes of
+// spills and wins 7-24%. D = 128: 128 x 64 x2 spills 152 bytes (measured in NOTES.md).
 struct Sm90Tile {
-  int block_m, block_n;
+  int head_dim, block_m, block_n, min_blocks;
 };
-constexpr Sm90Tile kSm90D64Tiles[] = {{64, 128}, {128, 128}, {192, 96}, {192, 128}};
+constexpr Sm90Tile kSm90Tiles[] = {{64, 128, 128, 1}, {64, 192, 96, 1}, {64, 128, 96, 2}, {64, 128, 64, 2},
+                                   {128, 128, 128, 1}, {128, 128, 64, 2}};
 constexpr int kSm90MaxBlockM = 192;
 
 constexpr int padded_headdim(int d) { return d <= 32 ? 32 : ((d + 31) / 32) * 32; }

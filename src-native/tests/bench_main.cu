@@ -194,9 +194,7 @@ void bench_forward(const FwdShape& s, bool variants, const char* impl = "attenti
     cudaDeviceGetAttribute(&cc_minor, cudaDevAttrComputeCapabilityMinor, 0);
     const char* off = std::getenv("A4J_DISABLE_WGMMA");
     if (cc_major == 9 && cc_minor == 0 && !(off && off[0] && std::strcmp(off, "0") != 0)) {
-      if (s.D == 128) time_variant("variant sm90 plain bn64", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
       if (s.D == 128) time_variant("variant sm90 pipe bn64", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 128, 64>>);
-      if (s.D == 64) time_variant("variant sm90 plain bn192", a4j::launch_flash_sm90<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
       if (s.D == 64) time_variant("variant sm90 pipe bn192", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 64, 192>>);
       if (s.D == 64) time_variant("variant sm90 pipe bn64", a4j::launch_flash_sm90_pipe<a4j::FlashFwdSm90Traits<bf, 64, 64>>);
     }
@@ -390,17 +388,18 @@ int main(int argc, char** argv) {
         if (quick && S == 16384) continue;
         bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, variants && S == 4096);
       }
-  // D = 64 on every tile of the pipelined wgmma kernel (tile_config.h), for the tile rule.
-  for (const char* tile : {"64x128", "128x128", "192x96", "192x128"}) {
-    setenv("A4J_SM90_D64_TILE", tile, 1);
-    const std::string name = std::string("sm90 tile ") + tile;
+  // Every tile of the wgmma kernel (tile_config.h), for the tile rule.
+  for (auto dt : std::vector<std::pair<int, const char*>>{{64, "128x128"}, {64, "192x96"}, {64, "128x96x2"},
+                                                         {64, "128x64x2"}, {128, "128x128"}, {128, "128x64x2"}}) {
+    setenv("A4J_SM90_TILE", dt.second, 1);
+    const std::string name = std::string("sm90 tile ") + dt.second;
     for (int S : {1024, 4096, 16384})
       for (int causal : {0, 1}) {
         if (quick && S == 16384) continue;
-        bench_forward({A4J_BF16, 0, 32768 / S, S, 16, 64, causal, -1}, false, name.c_str());
+        bench_forward({A4J_BF16, 0, 32768 / S, S, 16, dt.first, causal, -1}, false, name.c_str());
       }
   }
-  unsetenv("A4J_SM90_D64_TILE");
+  unsetenv("A4J_SM90_TILE");
   // The sm_80 tensor-core kernel on the same shapes (the library takes wgmma on sm_90).
   const char* prev = std::getenv("A4J_DISABLE_WGMMA");
   const std::string saved = prev ? prev : "";
@@ -412,18 +411,6 @@ int main(int argc, char** argv) {
         bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "mma.sync kernel");
       }
   if (prev) setenv("A4J_DISABLE_WGMMA", saved.c_str(), 1); else unsetenv("A4J_DISABLE_WGMMA");
-  {
-    const char* pv = std::getenv("A4J_SM90_PIPELINE");
-    const std::string psaved = pv ? pv : "";
-    setenv("A4J_SM90_PIPELINE", "0", 1);
-    for (int D : {64, 128})
-      for (int S : {1024, 4096, 16384})
-        for (int causal : {0, 1}) {
-          if (quick && S != 4096) continue;
-          bench_forward({A4J_BF16, 0, 32768 / S, S, 16, D, causal, -1}, false, "sm90 unpipelined");
-        }
-    if (pv) setenv("A4J_SM90_PIPELINE", psaved.c_str(), 1); else unsetenv("A4J_SM90_PIPELINE");
-  }
   // Other dtypes and fp32 modes at one shape.
   for (int D : {64, 128}) {
     bench_forward({A4J_F16, 0, 8, 4096, 16, D, 0, -1}, false);

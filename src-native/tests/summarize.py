@@ -23,8 +23,7 @@ def own(impl, b):
     return None
 
 print("\nforward, same run (TFLOP/s; ratio = attention4j / baseline; 'sm80' = the mma.sync kernel forced,")
-print("'plain' = the unpipelined wgmma kernel forced)")
-print(f"{'dtype':10} {'D':>4} {'S':>6} {'causal':>6} {'a4j':>7} {'sm80':>7} {'plain':>7} {'FA2':>7} {'cuDNN':>7} {'a4j/FA2':>8} {'a4j/cuDNN':>9}")
+print(f"{'dtype':10} {'D':>4} {'S':>6} {'causal':>6} {'a4j':>7} {'sm80':>7} {'FA2':>7} {'cuDNN':>7} {'a4j/FA2':>8} {'a4j/cuDNN':>9}")
 for b in bench:
     if b.get("op") != "softmax_fwd" or b.get("impl") != "attention4j" or b.get("window_left", -1) >= 0:
         continue
@@ -36,8 +35,7 @@ for b in bench:
     rat = lambda x: f"{b['tflops'] / x:8.2f}" if x else "     n/a"
     extra = f"  (mem-eff {me:.1f})" if (me and td == "torch.float32") else ""
     s80 = own("mma.sync kernel", b)
-    spl = own("sm90 unpipelined", b)
-    print(f"{b['dtype']:10} {b['D']:>4} {b['S']:>6} {str(b['causal']):>6} {b['tflops']:7.1f} {fmt(s80)} {fmt(spl)} {fmt(fa)} {fmt(cu)} "
+    print(f"{b['dtype']:10} {b['D']:>4} {b['S']:>6} {str(b['causal']):>6} {b['tflops']:7.1f} {fmt(s80)} {fmt(fa)} {fmt(cu)} "
           f"{rat(fa)} {rat(cu):>9}{extra}")
 
 print("\nvariants (tile choices), bf16 S=4096")

@@ -32,14 +32,18 @@ struct Case {
   int splits = 0;       // decode: 0 = auto
   bool user_ws = false;  // decode: caller-allocated workspace
   bool mma_sync = false;  // A4J_DISABLE_WGMMA=1: the sm_80 tensor-core kernel even on sm_90
-  bool sm90_plain = false;  // A4J_SM90_PIPELINE=0: the unpipelined wgmma kernel
-  const char* d64_tile = nullptr;  // A4J_SM90_D64_TILE: a forced tile of the pipelined wgmma kernel at D = 64
+  const char* sm90_tile = nullptr;  // A4J_SM90_TILE: a forced tile of the wgmma kernel (D = 64 or 128)
   bool no_pdl = false;
   bool general_decode = false;  // decode: A4J_DECODE_KERNEL=general, the general kernel even for <= 16 rows  // decode: A4J_DISABLE_PDL=1, the merge kernel launched without programmatic dependence
 };
 
-// Every tile of the pipelined wgmma kernel at D = 64 (tile_config.h), each forced in turn.
-const char* const kD64Tiles[] = {"64x128", "128x128", "192x96", "192x128"};
+// Every tile of the wgmma kernel (tile_config.h kSm90Tiles), each forced in turn.
+const std::vector<const char*>& sm90_tiles(int D) {
+  static const std::vector<const char*> d64 = {"128x128", "192x96", "128x96x2", "128x64x2"};
+  static const std::vector<const char*> d128 = {"128x128", "128x64x2"};
+  static const std::vector<const char*> none;
+  return D == 64 ? d64 : D == 128 ? d128 : none;
+}
 
 double tolerance(const Case& c) {
   if (c.dtype == A4J_BF16) return 2e-2;
@@ -53,7 +57,7 @@ std::string describe(const Case& c) {
   char buf[320];
   const char* mode = c.dtype != A4J_F32 ? "" : c.mode == A4J_COMPUTE_TF32 ? "/tf32" : c.mode == A4J_COMPUTE_BF16 ? "/bf16c" : "/exact";
   std::snprintf(buf, sizeof(buf), "%s%s %s%s B%d Sq%d Sk%d H%d/%d D%d/%d%s win(%d,%d)%s%s%s%s %s%s", c.decode ? "decode" : "fwd",
-                c.mma_sync ? "(mma.sync)" : c.sm90_plain ? "(sm90-plain)" : c.d64_tile ? c.d64_tile : "", dtype_name(c.dtype), mode, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, c.causal ? " causal" : "", c.wl, c.wr,
+                c.mma_sync ? "(mma.sync)" : c.sm90_tile ? c.sm90_tile : "", dtype_name(c.dtype), mode, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, c.causal ? " causal" : "", c.wl, c.wr,
                 c.softcap > 0 ? " softcap" : "", c.alibi == 1 ? " alibi[H]" : c.alibi == 2 ? " alibi[B,H]" : "",
                 c.ranges == 1 ? " ranges" : c.ranges == 2 ? " seqlens" : c.ranges == 3 ? " ranges+empty" : "",
                 c.lse ? "" : " nolse", layout_name(c.layout),
@@ -217,12 +221,9 @@ Result run_case(const Case& c) {
   int used_splits = 1;
   void* ws = nullptr;
   if (c.mma_sync) setenv("A4J_DISABLE_WGMMA", "1", 1);
-  const char* pipe_env = std::getenv("A4J_SM90_PIPELINE");
-  const std::string pipe_saved = pipe_env ? pipe_env : "";
-  if (c.sm90_plain) setenv("A4J_SM90_PIPELINE", "0", 1);
   if (c.no_pdl) setenv("A4J_DISABLE_PDL", "1", 1);
   if (c.general_decode) setenv("A4J_DECODE_KERNEL", "general", 1);
-  if (c.d64_tile) setenv("A4J_SM90_D64_TILE", c.d64_tile, 1);
+  if (c.sm90_tile) setenv("A4J_SM90_TILE", c.sm90_tile, 1);
   if (!c.decode) {
     st = a4j_softmax_forward(c.dtype, c.mode, q.ptr, q.sb, q.sr, q.sh, k.ptr, k.sb, k.sr, k.sh, v.ptr, v.sb, v.sr, v.sh,
                              o.ptr, o.sb, o.sr, o.sh, lse, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, scale, c.softcap,
@@ -241,10 +242,7 @@ Result run_case(const Case& c) {
   if (c.mma_sync) unsetenv("A4J_DISABLE_WGMMA");
   if (c.no_pdl) unsetenv("A4J_DISABLE_PDL");
   if (c.general_decode) unsetenv("A4J_DECODE_KERNEL");
-  if (c.d64_tile) unsetenv("A4J_SM90_D64_TILE");
-  if (c.sm90_plain) {
-    if (pipe_env) setenv("A4J_SM90_PIPELINE", pipe_saved.c_str(), 1); else unsetenv("A4J_SM90_PIPELINE");
-  }
+  if (c.sm90_tile) unsetenv("A4J_SM90_TILE");
   Result res{true, ""};
   char buf[256];
   if (st != A4J_SUCCESS) {
@@ -365,15 +363,11 @@ std::vector<Case> build_cases(bool quick) {
         cs.push_back(with(c, p));
         c.mma_sync = false;
         cs.push_back(with(c, p));
-        c.sm90_plain = true;
-        cs.push_back(with(c, p));
-        c.sm90_plain = false;
-        if (D == 64)
-          for (const char* tile : kD64Tiles) {
-            c.d64_tile = tile;
-            cs.push_back(with(c, p));
-          }
-        c.d64_tile = nullptr;
+        for (const char* tile : sm90_tiles(D)) {
+          c.sm90_tile = tile;
+          cs.push_back(with(c, p));
+        }
+        c.sm90_tile = nullptr;
         c.Sq = 1;  // one tile, and tiles fully masked by the causal diagonal
         cs.push_back(with(c, p));
         c.Sq = 300;
@@ -542,15 +536,11 @@ std::vector<Case> build_cases(bool quick) {
     if (variant == 5) { c.Sq = 400; c.Sk = 100; c.causal = 1; c.D = c.Dv = 128; }
     cs.push_back(with(c, kAllPaths[variant % 2]));
     c.mma_sync = false;
-    c.sm90_plain = true;
-    cs.push_back(with(c, kAllPaths[variant % 2]));
-    c.sm90_plain = false;
-    for (const char* tile : kD64Tiles) {
-      if (c.D != 64) break;
-      c.d64_tile = tile;
+    for (const char* tile : sm90_tiles(c.D)) {
+      c.sm90_tile = tile;
       cs.push_back(with(c, kAllPaths[variant % 2]));
     }
-    c.d64_tile = nullptr;
+    c.sm90_tile = nullptr;
   }
   // 10. larger shapes (many tiles, many query blocks)
   if (!quick) {

@@ -34,8 +34,11 @@
  *
  * Kernels: on an sm_90 device (H100/H200) with a build that contains sm_90a code, bf16/fp16 forward
  * with head dims up to 128 (padded to 64 or 128) runs on Hopper warpgroup MMA; everything else on
- * sm_80-class tensor-core kernels (or FFMA for exact fp32). Diagnostics only: environment variable
- * A4J_DISABLE_WGMMA=1 forces the sm_80 kernels, A4J_SM90_PIPELINE=0 the unpipelined sm_90 kernel.
+ * sm_80-class tensor-core kernels (or FFMA for exact fp32). bf16/fp16 decode with at most 16 query
+ * rows per kv head (Sq * H / Hkv) runs on a few-rows split-KV kernel. Diagnostics only (environment
+ * variables, read at every call): A4J_DISABLE_WGMMA=1 forces the sm_80 kernels,
+ * A4J_SM90_TILE a tile of the sm_90 kernel, A4J_DECODE_KERNEL=general the general decode
+ * kernel, A4J_DISABLE_PDL=1 a plain launch of the split merge.
  *
  * Threading: the functions are thread safe; kernels are enqueued on the given stream of the
  * calling thread's current device and are asynchronous (the caller synchronizes).

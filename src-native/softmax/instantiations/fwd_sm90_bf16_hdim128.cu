@@ -3,10 +3,6 @@
 
 namespace a4j {
 template <>
-cudaError_t run_fwd_sm90<Path::kBf16, 128>(const FwdParams& p, cudaStream_t s) {
-  return run_fwd_sm90_impl<Path::kBf16, 128>(p, s);
-}
-template <>
 cudaError_t run_fwd_sm90_pipe<Path::kBf16, 128>(const FwdParams& p, cudaStream_t s) {
   return run_fwd_sm90_pipe_impl<Path::kBf16, 128>(p, s);
 }

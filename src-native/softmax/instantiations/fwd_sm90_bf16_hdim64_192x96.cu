@@ -3,7 +3,7 @@
 
 namespace a4j {
 template <>
-cudaError_t run_fwd_sm90_tile<Path::kBf16, 64, 192, 96>(const FwdParams& p, cudaStream_t s) {
-  return run_fwd_sm90_tile_impl<Path::kBf16, 64, 192, 96>(p, s);
+cudaError_t run_fwd_sm90_tile<Path::kBf16, 64, 192, 96, 1>(const FwdParams& p, cudaStream_t s) {
+  return run_fwd_sm90_tile_impl<Path::kBf16, 64, 192, 96, 1>(p, s);
 }
 }  // namespace a4j

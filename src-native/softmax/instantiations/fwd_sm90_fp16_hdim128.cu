@@ -3,10 +3,6 @@
 
 namespace a4j {
 template <>
-cudaError_t run_fwd_sm90<Path::kFp16, 128>(const FwdParams& p, cudaStream_t s) {
-  return run_fwd_sm90_impl<Path::kFp16, 128>(p, s);
-}
-template <>
 cudaError_t run_fwd_sm90_pipe<Path::kFp16, 128>(const FwdParams& p, cudaStream_t s) {
   return run_fwd_sm90_pipe_impl<Path::kFp16, 128>(p, s);
 }
