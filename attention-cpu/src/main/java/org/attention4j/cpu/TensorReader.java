@@ -33,6 +33,11 @@ public final class TensorReader {
         return strides[dim < 0 ? dim + strides.length : dim];
     }
 
+    /** The heap fp32 array behind the tensor, for kernels that read it in place; null for other storage. */
+    public float[] f32ArrayOrNull() {
+        return f32;
+    }
+
     /** Element at storage position {@code pos}. */
     public float get(long pos) {
         if (f32 != null) {

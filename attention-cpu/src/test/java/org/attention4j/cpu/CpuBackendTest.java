@@ -86,6 +86,21 @@ class CpuBackendTest {
         assertThat(Attention.lastBackend()).isEqualTo("reference");
     }
 
+    /** The gate scan reads every element of a strided per-key gate tensor, the last one included. */
+    @Test
+    void declinesPositiveVectorGatesInAStridedView() {
+        Tensor q = rand(1, 20, 2, 8);
+        float[] g = new float[20 * 2 * 8];
+        java.util.Arrays.fill(g, -0.1f);
+        GatedAttention op = Attention.gated().build();
+        // [B, H, T, K] storage seen as [B, T, H, K].
+        Tensor ok = Tensor.of(g.clone(), 1, 2, 20, 8).transpose(1, 2);
+        assertThat(new CpuBackend().supports(AttentionCall.builder(op, q, q, q).gate(ok).build()).supported()).isTrue();
+        g[g.length - 1] = 1e-3f;
+        Tensor bad = Tensor.of(g, 1, 2, 20, 8).transpose(1, 2);
+        assertThat(new CpuBackend().supports(AttentionCall.builder(op, q, q, q).gate(bad).build()).reason()).contains("positive");
+    }
+
     @Test
     void providerFollowsTheVectorProperty() {
         VectorizationProvider p = VectorizationProvider.getInstance();

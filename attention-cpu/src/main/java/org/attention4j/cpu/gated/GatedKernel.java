@@ -31,18 +31,29 @@ public final class GatedKernel {
             return Support.no("no gate tensor");
         }
         // The chunk form keeps every gate factor an exponent <= 0; positive log gates grow the state.
+        // Row by row (the last axis in one read) and a plain scan: a per-element index walk cost about a
+        // quarter of a GLA forward call (8M gates at T = 8192, H = 8, K = 128).
         TensorReader r = new TensorReader(g);
         long[] shape = g.shape();
-        long[] idx = new long[shape.length];
-        for (long i = 0, n = g.numel(); i < n; i++) {
+        int last = shape.length - 1, width = (int) shape[last];
+        float[] row = new float[width];
+        long[] idx = new long[last];
+        for (long i = 0, rows = g.numel() / Math.max(width, 1); i < rows; i++) {
             long pos = r.offset();
-            for (int d = 0; d < shape.length; d++) pos += idx[d] * r.stride(d);
-            if (r.get(pos) > 0) {
+            for (int d = 0; d < last; d++) pos += idx[d] * r.stride(d);
+            r.read(pos, r.stride(last), width, row, 0, 1, 1f);
+            if (anyPositive(row)) {
                 return Support.no("positive log gates (a growing state)");
             }
-            for (int d = shape.length - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
+            for (int d = last - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0;
         }
         return Support.yes();
+    }
+
+    private static boolean anyPositive(float[] x) {
+        boolean any = false;
+        for (float v : x) any |= v > 0;
+        return any;
     }
 
     public static AttentionResult forward(AttentionCall call, TileOps ops, CpuThreads threads) {

@@ -6,7 +6,8 @@ import org.attention4j.cpu.vectorization.TileOps;
 /**
  * The running state of FlashAttention's online softmax (spec 1.6) for one tile of query rows: scaled
  * queries, running max {@code m}, sum {@code l} and unnormalized output {@code acc}, all fp32. Key tiles
- * are visited one at a time as packed {@code K^T [D][KEY_TILE]} and {@code V [KEY_TILE][dvp]} blocks;
+ * are visited one at a time as packed {@code K^T [D][KEY_TILE]} and {@code V [KEY_TILE][dvp]} blocks (or read
+ * in place, {@link #visitInPlace});
  * the S x S score matrix never exists, only one {@code rows x KEY_TILE} block of it.
  *
  * <p>Scores are kept in log2 units ({@code log2 e} is folded into the query scale), so each logit costs
@@ -42,7 +43,9 @@ public final class OnlineSoftmax {
     private final float[] mask;
     private int rows;
     private float softcap2;
-    private float alibi2;
+    /** ALiBi slope per row, log2 units (rows of a GQA group belong to different heads). */
+    private final float[] alibi2;
+    private boolean anyAlibi;
     private boolean alibiCausal;
 
     public OnlineSoftmax(TileOps ops, int maxRows, int d, int dvp) {
@@ -60,6 +63,7 @@ public final class OnlineSoftmax {
         this.s = new float[maxRows * KEY_TILE];
         this.alpha = new float[maxRows];
         this.mask = new float[maxRows * KEY_TILE];
+        this.alibi2 = new float[maxRows];
     }
 
     public int maxRows() {
@@ -79,11 +83,18 @@ public final class OnlineSoftmax {
     public void begin(int rows, double softcap, double alibiSlope, boolean alibiCausal) {
         this.rows = rows;
         this.softcap2 = (float) (softcap * LOG2E);
-        this.alibi2 = (float) (alibiSlope * LOG2E);
+        Arrays.fill(alibi2, 0, rows, (float) (alibiSlope * LOG2E));
+        this.anyAlibi = alibiSlope != 0;
         this.alibiCausal = alibiCausal;
         Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(l, 0, rows, 0f);
         Arrays.fill(acc, 0, rows * dvp, 0f);
+    }
+
+    /** Overrides row {@code r}'s ALiBi slope (natural-log units) after {@link #begin}, for rows of other heads. */
+    public void setAlibiSlope(int r, double slope) {
+        alibi2[r] = (float) (slope * LOG2E);
+        anyAlibi |= slope != 0;
     }
 
     /** Key range {@code [from, to)} visible to at least one row; empty when {@code from >= to}. */
@@ -111,14 +122,29 @@ public final class OnlineSoftmax {
      */
     public void visit(float[] kt, int ktOff, float[] v, int vOff, int j0, int n) {
         ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        softmaxAndAccumulate(j0, n, v, vOff, dvp, dvp);
+    }
+
+    /**
+     * {@link #visit} over keys and values where they lie, without a packed copy (decoding streams a KV
+     * cache once): key {@code c < n <= KEY_TILE} is {@code k[kOff + c * ldk + 0 .. d)}, its value
+     * {@code v[vOff + c * ldv + 0 .. dv)}.
+     */
+    public void visitInPlace(float[] k, int kOff, int ldk, float[] v, int vOff, int ldv, int dv, int j0, int n) {
+        ops.matmulTransposedB(rows, n, d, q, 0, d, k, kOff, ldk, s, 0, KEY_TILE);
+        softmaxAndAccumulate(j0, n, v, vOff, ldv, dv);
+    }
+
+    /** The online-softmax step over the score tile {@code s}, then {@code acc += P V} over {@code cols} value columns. */
+    private void softmaxAndAccumulate(int j0, int n, float[] v, int vOff, int ldv, int cols) {
         boolean rescale = false;
-        if (n == KEY_TILE && softcap2 == 0 && alibi2 == 0) {
+        if (n == KEY_TILE && softcap2 == 0 && !anyAlibi) {
             // No bias: one fused vector pass per row; boundary tiles (causal diagonal, window edges) add a
             // 0 / -inf mask of each row's range instead of running per-row loops with scalar tails.
             float[] rangeMask = allRowsSeeAll(j0) ? null : rangeMask(j0);
             ops.onlineSoftmaxRows(s, 0, rows, KEY_TILE, KEY_TILE, rangeMask, m, l, alpha);
             for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
-            finishTile(0, rows, rescale, v, vOff, n);
+            finishTile(0, rows, rescale, v, vOff, ldv, cols, n);
             return;
         }
         for (int r = 0; r < rows; r++) {
@@ -134,11 +160,12 @@ public final class OnlineSoftmax {
             if (softcap2 > 0) {
                 ops.softcap(s, row + a, len, softcap2);
             }
-            if (alibi2 != 0) {
+            float slope = alibi2[r];
+            if (slope != 0) {
                 if (alibiCausal) {
-                    ops.addRamp(s, row + a, len, alibi2 * (j0 + a), alibi2);
+                    ops.addRamp(s, row + a, len, slope * (j0 + a), slope);
                 } else {
-                    ops.subAbsDistance(s, row + a, len, aligned[r] - j0 - a, alibi2);
+                    ops.subAbsDistance(s, row + a, len, aligned[r] - j0 - a, slope);
                 }
             }
             float mx = ops.max(s, row + a, len);
@@ -153,7 +180,7 @@ public final class OnlineSoftmax {
             alpha[r] = al;
             rescale |= al != 1f;
         }
-        finishTile(0, rows, rescale, v, vOff, n);
+        finishTile(0, rows, rescale, v, vOff, ldv, cols, n);
     }
 
     /** Per row, 0 on its visible keys of the tile at {@code j0} and {@code -inf} elsewhere. */
@@ -177,13 +204,13 @@ public final class OnlineSoftmax {
     }
 
     /** Rescales rows {@code [r0, r1)} of the accumulators by {@code alpha} where the max moved, then {@code acc += P V}. */
-    private void finishTile(int r0, int r1, boolean rescale, float[] v, int vOff, int n) {
+    private void finishTile(int r0, int r1, boolean rescale, float[] v, int vOff, int ldv, int cols, int n) {
         if (rescale) {
             for (int r = r0; r < r1; r++) {
                 if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
             }
         }
-        ops.matmulAdd(r1 - r0, dvp, n, s, r0 * KEY_TILE, KEY_TILE, v, vOff, dvp, acc, r0 * dvp, dvp);
+        ops.matmulAdd(r1 - r0, cols, n, s, r0 * KEY_TILE, KEY_TILE, v, vOff, ldv, acc, r0 * dvp, dvp);
     }
 
     /**
@@ -205,7 +232,7 @@ public final class OnlineSoftmax {
         ops.onlineSoftmaxRows(s, r0, r1, KEY_TILE, n, whole ? null : mask, m, l, alpha);
         boolean rescale = false;
         for (int r = r0; r < r1; r++) rescale |= alpha[r] != 1f;
-        finishTile(r0, r1, rescale, v, vOff, n);
+        finishTile(r0, r1, rescale, v, vOff, dvp, dvp, n);
     }
 
     /** {@code 2^(mOld - mNew)}: 1 without an exp when the max did not move (most tiles), 0 from an empty start. */

@@ -19,7 +19,8 @@ import org.attention4j.spi.Support;
  * (batch, head, query tile) work items, each streaming only the key tiles its rows can see (causal and
  * window bands skip the rest, spec 1.6 / 2.6). GQA heads share one packed copy of K and V.
  *
- * <p>When there are too few query tiles to occupy the threads (decoding), each item's keys are cut into
+ * <p>Calls with few query rows (decoding) go to {@link DecodeKernel}, which reads K and V in place.
+ * When there are too few query tiles to occupy the threads (decoding), each item's keys are cut into
  * fixed chunks computed independently and merged exactly by LSE (spec 0.4) in chunk order. The chunking
  * depends only on the shapes, never on the thread count, so results are the same bits for any pool.
  */
@@ -43,6 +44,9 @@ public final class SoftmaxKernel {
         if (call.q().rank() != 4) {
             return Support.no("softmax expects rank-4 [B, S, H, D] inputs");
         }
+        if (DecodeKernel.applies(call)) {
+            return Support.yes();
+        }
         int dvp = roundUp(call.valueDim(), ops.lanes());
         long packed = KeyTiles.packedElements(call.batch(), call.kvHeads(), call.k().dim(1), call.headDim(), dvp);
         if (packed > Integer.MAX_VALUE - 8) {
@@ -52,6 +56,9 @@ public final class SoftmaxKernel {
     }
 
     public static AttentionResult forward(AttentionCall call, TileOps ops, CpuThreads threads) {
+        if (DecodeKernel.applies(call)) {
+            return DecodeKernel.forward(call, ops, threads);
+        }
         MaskedSoftmaxOp op = (MaskedSoftmaxOp) call.op();
         Tensor q = call.q();
         int batch = q.dim(0), sq = q.dim(1), heads = q.dim(2), d = q.dim(3);
@@ -114,7 +121,7 @@ public final class SoftmaxKernel {
     }
 
     /** Exact LSE merge (spec 0.4, max-shifted form) of chunk partials into {@code st}. */
-    private static void mergeChunks(OnlineSoftmax st, int rows, int first, int chunks, float[] pAcc, float[] pM,
+    static void mergeChunks(OnlineSoftmax st, int rows, int first, int chunks, float[] pAcc, float[] pM,
                                     float[] pL, int stride, int tileRows, TileOps ops) {
         int dvp = st.dvp();
         for (int r = 0; r < rows; r++) {

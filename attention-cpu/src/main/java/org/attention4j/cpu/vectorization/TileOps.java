@@ -29,6 +29,13 @@ public interface TileOps {
     void matmul(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                 float[] c, int cOff, int ldc);
 
+    /**
+     * {@code C[m x n] = A[m x k] B^T} with {@code B [n x k]} row-major: each element is the dot product of
+     * an A row and a B row (queries against keys read in place, one key per row).
+     */
+    void matmulTransposedB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float[] c, int cOff, int ldc);
+
     /** {@code max(x[off .. off+n))}, {@code -inf} when every element is {@code -inf} or n is 0. */
     float max(float[] x, int off, int n);
 

@@ -50,6 +50,10 @@ class CpuNeighborhoodTest {
                 new int[] {5, 6, 7}, 2, 1, 16, 8, DType.F32, false));
         cs.add(new Case("3-D 8x9x10 k=(3,5,5) s=(1,2,1)", Attention.neighborhood(3, 5, 5).stride(1, 2, 1).build(),
                 new int[] {8, 9, 10}, 1, 1, 32, 32, DType.F32, true));
+        // Several query slabs and key tiles of several lines; a line longer than a key tile (k = 71).
+        cs.add(new Case("2-D 40x37 k=13 GQA", Attention.neighborhood(13, 13).build(), new int[] {40, 37}, 4, 2, 32, 32, DType.F32, false));
+        cs.add(new Case("2-D 9x90 k=(3,71) causal (F,T)", Attention.neighborhood(3, 71).causal(false, true).build(), new int[] {9, 90}, 1, 1, 16, 16, DType.F32, false));
+        cs.add(new Case("3-D 9x12x20 k=7 d=(1,1,2)", Attention.neighborhood(7, 7, 7).dilation(1, 1, 2).build(), new int[] {9, 12, 20}, 2, 1, 16, 24, DType.F32, true));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
             cs.add(new Case("2-D 12x13 k=5 half storage", Attention.neighborhood(5).build(), new int[] {12, 13}, 2, 1, 32, 32, t, false));
         }

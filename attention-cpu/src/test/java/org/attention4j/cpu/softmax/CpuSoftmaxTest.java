@@ -51,9 +51,17 @@ class CpuSoftmaxTest {
                 new int[] {0, 13, 5}, new int[] {700, 400, 5}));
         cs.add(new Case("decode 3 new tokens, window, ranges", Attention.slidingWindow(100, 0).build(), 2, 3, 1500, 2, 1, 64, 48, DType.F32, false,
                 new int[] {7, 0}, new int[] {1307, 1500}));
+        // Caches long enough for DecodeKernel to split them into chunks merged by LSE.
+        cs.add(new Case("decode long cache, chunks, GQA 4:1 alibi, ranges", Attention.softmax().causal(true).alibiSlopes(0.01f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.07f, 0.08f).build(),
+                2, 1, 9000, 8, 2, 16, 24, DType.F32, false, new int[] {0, 100}, new int[] {9000, 3000}));
+        cs.add(new Case("decode 4 new tokens, chunks, softcap, strided", Attention.softmax().causal(true).softcap(3.0).build(), 1, 4, 5000, 4, 4, 32, 32, DType.F32, true, null, null));
+        cs.add(new Case("decode 16 new tokens, window, GQA 3:1", Attention.slidingWindow(500, 0).build(), 1, 16, 3000, 6, 2, 32, 20, DType.F32, false, null, new int[] {2900}));
+        cs.add(new Case("decode empty range next to a full one", Attention.softmax().build(), 2, 1, 300, 2, 1, 8, 8, DType.F32, false, new int[] {0, 40}, new int[] {300, 40}));
+        cs.add(new Case("17 queries take the tiled path", Attention.softmax().causal(true).build(), 1, 17, 300, 2, 1, 8, 8, DType.F32, false, null, null));
         cs.add(new Case("causal D=128 tiles not dividing", Attention.softmax().causal(true).build(), 1, 257, 257, 2, 1, 128, 128, DType.F32, false, null, null));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
             cs.add(new Case("causal GQA half storage", Attention.softmax().causal(true).build(), 1, 75, 75, 4, 2, 40, 24, t, true, null, null));
+            cs.add(new Case("decode long cache half storage, chunks", Attention.softmax().causal(true).build(), 1, 1, 5000, 2, 1, 64, 64, t, false, null, null));
             cs.add(new Case("decode half storage", Attention.softmax().build(), 1, 2, 600, 2, 2, 32, 32, t, false, null, new int[] {550}));
         }
         List<Arguments> args = new ArrayList<>();
@@ -87,6 +95,27 @@ class CpuSoftmaxTest {
             AttentionResult r = new CpuBackend(threads, provider).forward(call);
             assertThat(r.output().toFloatArray()).as("output with %d threads", threads).isEqualTo(one.output().toFloatArray());
             assertThat(r.lse().toFloatArray()).as("lse with %d threads", threads).isEqualTo(one.lse().toFloatArray());
+        }
+    }
+
+    /** Decoding reads K with a non-unit head-dim stride and V from off-heap storage the same as heap rows. */
+    @org.junit.jupiter.api.Test
+    void decodeReadsStridedAndOffHeapStorage() {
+        int batch = 2, sk = 4500, heads = 4, kvHeads = 2, d = 24, dv = 16;
+        Tensor q = TestData.tensor(RND, DType.F32, false, 2, batch, 2, heads, d);
+        // [B, S, D, Hkv] storage seen as [B, S, Hkv, D]: the head dim has stride Hkv.
+        Tensor k = TestData.tensor(RND, DType.F32, false, 2, batch, sk, d, kvHeads).transpose(2, 3);
+        Tensor v = Tensor.allocateDirect(DType.F32, batch, sk, kvHeads, dv);
+        v.copyFrom(TestData.tensor(RND, DType.F32, false, 1, batch, sk, kvHeads, dv).toFloatArray());
+        AttentionCall call = AttentionCall.builder(Attention.softmax().causal(true).build(), q, k, v)
+                .keyRange(new int[] {3, 0}, new int[] {4500, 2000}).needLse(true).build();
+        for (VectorizationProvider p : TestData.providers()) {
+            AttentionResult one = new CpuBackend(1, p).forward(call);
+            AttentionResult ref = new ReferenceBackend().forward(call);
+            assertThat(TestData.relativeL2(one.output().toFloatArray(), ref.output().toFloatArray())).isLessThan(TestData.tolerance(DType.F32));
+            TestData.assertLse(one.lse().toFloatArray(), TestData.widen(ref.lse().toFloatArray()), 1e-4);
+            AttentionResult two = new CpuBackend(2, p).forward(call);
+            assertThat(two.output().toFloatArray()).isEqualTo(one.output().toFloatArray());
         }
     }
 }

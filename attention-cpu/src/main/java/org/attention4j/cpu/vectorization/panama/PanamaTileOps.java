@@ -83,6 +83,44 @@ final class PanamaTileOps implements TileOps {
         }
     }
 
+    @Override
+    public void matmulTransposedB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc) {
+        int kv = k - k % L;
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * lda, ci = cOff + i * ldc;
+            int j = 0;
+            // Four B rows per pass: each A vector is loaded once for four dot products.
+            for (; j + 4 <= n; j += 4) {
+                int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+                FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0;
+                for (int p = 0; p < kv; p += L) {
+                    FloatVector av = FloatVector.fromArray(SP, a, ai + p);
+                    x0 = av.fma(FloatVector.fromArray(SP, b, b0 + p), x0);
+                    x1 = av.fma(FloatVector.fromArray(SP, b, b1 + p), x1);
+                    x2 = av.fma(FloatVector.fromArray(SP, b, b2 + p), x2);
+                    x3 = av.fma(FloatVector.fromArray(SP, b, b3 + p), x3);
+                }
+                float s0 = x0.reduceLanes(VectorOperators.ADD), s1 = x1.reduceLanes(VectorOperators.ADD);
+                float s2 = x2.reduceLanes(VectorOperators.ADD), s3 = x3.reduceLanes(VectorOperators.ADD);
+                for (int p = kv; p < k; p++) {
+                    float av = a[ai + p];
+                    s0 += av * b[b0 + p];
+                    s1 += av * b[b1 + p];
+                    s2 += av * b[b2 + p];
+                    s3 += av * b[b3 + p];
+                }
+                c[ci + j] = s0;
+                c[ci + j + 1] = s1;
+                c[ci + j + 2] = s2;
+                c[ci + j + 3] = s3;
+            }
+            for (; j < n; j++) {
+                c[ci + j] = dot(a, ai, b, bOff + j * ldb, k);
+            }
+        }
+    }
+
     /** The C block to accumulate into: loaded, or zero when C is overwritten. */
     private static FloatVector ld(boolean add, float[] c, int off) {
         return add ? FloatVector.fromArray(SP, c, off) : FloatVector.zero(SP);
