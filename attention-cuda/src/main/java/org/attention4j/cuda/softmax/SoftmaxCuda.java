@@ -67,27 +67,23 @@ public final class SoftmaxCuda {
         int causal = wl < 0 && wr == 0 ? 1 : 0;
         long[] qs = q.strides(), ks = k.strides(), vs = v.strides(), os = out.strides();
         FloatPointer lseP = lse == null ? null : new FloatPointer(lse.pointer());
-        try {
-            int status;
-            if (useDecode(sq, h, hkv, sk)) {
-                long wsBytes = decodeWorkspaceBytes(q.dtype(), mode, b, sq, sk, h, hkv, d, dv);
-                DeviceBuffer ws = wsBytes == 0 ? null : workspace(wsBytes);
-                status = attention4j.a4j_softmax_decode(dtypeCode(q.dtype()), modeCode(mode),
-                        q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
-                        out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
-                        (float) op.scale(d), (float) op.softcap(), causal, wl, wr, args.alibi, alibiStride, args.keyStart,
-                        args.keyEnd, 0, ws == null ? null : ws.pointer(), wsBytes, null);
-                CudaRuntime.checkNative(status, "a4j_softmax_decode");
-            } else {
-                status = attention4j.a4j_softmax_forward(dtypeCode(q.dtype()), modeCode(mode),
-                        q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
-                        out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
-                        (float) op.scale(d), (float) op.softcap(), causal, wl, wr, args.alibi, alibiStride, args.keyStart,
-                        args.keyEnd, null);
-                CudaRuntime.checkNative(status, "a4j_softmax_forward");
-            }
-        } finally {
-            args.release();
+        int status;
+        if (useDecode(sq, h, hkv, sk)) {
+            long wsBytes = decodeWorkspaceBytes(q.dtype(), mode, b, sq, sk, h, hkv, d, dv);
+            DeviceBuffer ws = wsBytes == 0 ? null : workspace(wsBytes);
+            status = attention4j.a4j_softmax_decode(dtypeCode(q.dtype()), modeCode(mode),
+                    q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
+                    out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
+                    (float) op.scale(d), (float) op.softcap(), causal, wl, wr, args.alibi, alibiStride, args.keyStart,
+                    args.keyEnd, 0, ws == null ? null : ws.pointer(), wsBytes, null);
+            CudaRuntime.checkNative(status, "a4j_softmax_decode");
+        } else {
+            status = attention4j.a4j_softmax_forward(dtypeCode(q.dtype()), modeCode(mode),
+                    q.pointer(), qs[0], qs[1], qs[2], k.pointer(), ks[0], ks[1], ks[2], v.pointer(), vs[0], vs[1], vs[2],
+                    out.pointer(), os[0], os[1], os[2], lseP, b, sq, sk, h, hkv, d, dv,
+                    (float) op.scale(d), (float) op.softcap(), causal, wl, wr, args.alibi, alibiStride, args.keyStart,
+                    args.keyEnd, null);
+            CudaRuntime.checkNative(status, "a4j_softmax_forward");
         }
     }
 
@@ -98,15 +94,15 @@ public final class SoftmaxCuda {
      * call that read the buffer, and a pageable source is staged before cudaMemcpyAsync returns.
      */
     private static final ThreadLocal<DeviceBuffer> ARGS = new ThreadLocal<>();
+    /** The host side of {@link #ARGS}: reused, since the copy has staged it before cudaMemcpyAsync returns. */
+    private static final ThreadLocal<BytePointer> ARGS_HOST = new ThreadLocal<>();
 
     private static final class CallArgs {
-        static final CallArgs NONE = new CallArgs(null, null, null, null);
-        final BytePointer host;
+        static final CallArgs NONE = new CallArgs(null, null, null);
         final FloatPointer alibi;
         final IntPointer keyStart, keyEnd;
 
-        private CallArgs(BytePointer host, FloatPointer alibi, IntPointer keyStart, IntPointer keyEnd) {
-            this.host = host;
+        private CallArgs(FloatPointer alibi, IntPointer keyStart, IntPointer keyEnd) {
             this.alibi = alibi;
             this.keyStart = keyStart;
             this.keyEnd = keyEnd;
@@ -131,35 +127,31 @@ public final class SoftmaxCuda {
                 dev = DeviceBuffer.allocate(Math.max(total, 4096));
                 ARGS.set(dev);
             }
-            BytePointer host = new BytePointer(total);
-            try {
-                if (slopes != null) {
-                    new FloatPointer(host).put(slopes);
+            BytePointer host = ARGS_HOST.get();
+            if (host == null || host.capacity() < total) {
+                if (host != null) {
+                    host.close();
                 }
-                // Positions count elements of the pointer's type: the sections start at 16-byte multiples.
-                if (keyStart != null) {
-                    new IntPointer(host).position(aBytes / 4).put(keyStart);
-                }
-                if (keyEnd != null) {
-                    new IntPointer(host).position((aBytes + sBytes) / 4).put(keyEnd);
-                }
-                CudaRuntime.check(cudaMemcpyAsync(dev.pointer(), host, total, cudaMemcpyHostToDevice, (CUstream_st) null),
-                        "cudaMemcpyAsync H2D (call arguments)");
-            } catch (RuntimeException e) {
-                host.close();
-                throw e;
+                host = new BytePointer(Math.max(total, 4096));
+                ARGS_HOST.set(host);
             }
+            if (slopes != null) {
+                new FloatPointer(host).put(slopes);
+            }
+            // Positions count elements of the pointer's type: the sections start at 16-byte multiples.
+            if (keyStart != null) {
+                new IntPointer(host).position(aBytes / 4).put(keyStart);
+            }
+            if (keyEnd != null) {
+                new IntPointer(host).position((aBytes + sBytes) / 4).put(keyEnd);
+            }
+            CudaRuntime.check(cudaMemcpyAsync(dev.pointer(), host, total, cudaMemcpyHostToDevice, (CUstream_st) null),
+                    "cudaMemcpyAsync H2D (call arguments)");
             Pointer d = dev.pointer();
-            return new CallArgs(host,
+            return new CallArgs(
                     slopes == null ? null : new FloatPointer(d),
                     keyStart == null ? null : new IntPointer(d).position(aBytes / 4),
                     keyEnd == null ? null : new IntPointer(d).position((aBytes + sBytes) / 4));
-        }
-
-        void release() {
-            if (host != null) {
-                host.close();
-            }
         }
 
         private static long align16(long n) {
@@ -186,11 +178,14 @@ public final class SoftmaxCuda {
         return ws;
     }
 
+    /** Out-parameters of the workspace query, one pair per thread (no native allocation per decode step). */
+    private static final ThreadLocal<SizeTPointer> WS_BYTES = ThreadLocal.withInitial(() -> new SizeTPointer(1));
+    private static final ThreadLocal<IntPointer> WS_SPLITS = ThreadLocal.withInitial(() -> new IntPointer(1));
+
     private static long decodeWorkspaceBytes(DType dt, Fp32Mode mode, int b, int sq, int sk, int h, int hkv, int d, int dv) {
-        try (SizeTPointer bytes = new SizeTPointer(1); IntPointer splits = new IntPointer(1)) {
-            CudaRuntime.checkNative(attention4j.a4j_softmax_decode_workspace_size(dtypeCode(dt), modeCode(mode), b, sq, sk, h, hkv,
-                    d, dv, 0, bytes, splits), "a4j_softmax_decode_workspace_size");
-            return bytes.get();
-        }
+        SizeTPointer bytes = WS_BYTES.get();
+        CudaRuntime.checkNative(attention4j.a4j_softmax_decode_workspace_size(dtypeCode(dt), modeCode(mode), b, sq, sk, h, hkv,
+                d, dv, 0, bytes, WS_SPLITS.get()), "a4j_softmax_decode_workspace_size");
+        return bytes.get();
     }
 }
