@@ -149,15 +149,16 @@ template <> struct MmaPolicy<float> {
 //   vec: 16-byte aligned rows, ncols a multiple of the chunk (16 bytes of Tin), so every chunk
 //        is whole: cp.async when Tin == Tc, vector loads + conversion otherwise.
 //   !vec: element by element (any alignment, any ncols).
+// The NTHREADS threads that share the copy are numbered by `tid` (load_tile: the CTA's threads;
+// a warp copying a tile of its own passes its lane).
 // ---------------------------------------------------------------------------------------------
 template <class Tin, class Tc, int ROWS, int HD, int PITCH, int NTHREADS, class RowOff>
-__device__ __forceinline__ void load_tile(Tc* __restrict__ smem, const Tin* __restrict__ base, int ncols, bool vec,
-                                          const RowOff& row_off) {
+__device__ __forceinline__ void load_tile_by(int tid, Tc* __restrict__ smem, const Tin* __restrict__ base, int ncols,
+                                             bool vec, const RowOff& row_off) {
   constexpr int kEpc = 16 / sizeof(Tc);     // Tc elements per 16-byte shared chunk
   constexpr int kCpr = HD / kEpc;           // chunks per row
   constexpr int kChunks = ROWS * kCpr;
   static_assert(HD % kEpc == 0, "head dim must be a multiple of the chunk");
-  const int tid = threadIdx.x;
   if (vec) {
     // Chunk c = tid + k * NTHREADS. When NTHREADS is a multiple of the chunks per row, a thread
     // keeps one column and steps down the rows by a constant, so its addresses are a base plus
@@ -214,6 +215,12 @@ __device__ __forceinline__ void load_tile(Tc* __restrict__ smem, const Tin* __re
       smem[r * PITCH + col] = from_float<Tc>(x);
     }
   }
+}
+
+template <class Tin, class Tc, int ROWS, int HD, int PITCH, int NTHREADS, class RowOff>
+__device__ __forceinline__ void load_tile(Tc* __restrict__ smem, const Tin* __restrict__ base, int ncols, bool vec,
+                                          const RowOff& row_off) {
+  load_tile_by<Tin, Tc, ROWS, HD, PITCH, NTHREADS>(threadIdx.x, smem, base, ncols, vec, row_off);
 }
 
 }  // namespace a4j

@@ -11,7 +11,8 @@ namespace a4j {
 constexpr int kCombineWarps = 4;
 constexpr int kMaxSplits = 256;
 
-// One CTA per (b, h, i) row (rows numbered like lse [B, H, Sq]); warp w merges the splits
+// One CTA per (b, h, i) row (rows numbered like lse [B, H, Sq]): warp 0 reduces the split lse's and
+// writes the split weights to shared memory, then warp w merges the splits
 // s = w, w + 4, ... in batches of kBatch whose loads are all issued before any is used, so a
 // batch costs one memory round trip (a loop that consumed each split's loads before issuing the
 // next split's cost one round trip per split: 0.65 us each, ncu, 2026-11-24). The four warps'
@@ -21,6 +22,7 @@ __global__ void __launch_bounds__(kCombineWarps * 32) combine_splits_kernel(cons
   constexpr int kMaxChunks = 8;  // Dv <= 256: lane l owns columns l + 32 c
   constexpr int kBatch = 4;
   __shared__ float part[kCombineWarps][kMaxChunks * 32];
+  __shared__ float weights[kMaxSplits];
   grid_dependency_wait();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int64_t nrows = static_cast<int64_t>(p.B) * p.H * p.Sq;
@@ -30,25 +32,35 @@ __global__ void __launch_bounds__(kCombineWarps * 32) combine_splits_kernel(cons
   const int h = static_cast<int>(bh % p.H), b = static_cast<int>(bh / p.H);
   const int S = p.num_splits;
 
-  // Every warp computes the row's lse from the split lse's (S <= 256: 8 per lane, one batch).
-  float ls[kMaxSplits / 32];
+  // Warp 0: the row's lse from the split lse's (S <= 256: 8 per lane, read once) and the splits'
+  // weights exp(lse_s - lse), for every warp, in shared memory.
+  float lse = INFINITY;
+  if (warp == 0) {
+    float ls[kMaxSplits / 32];
 #pragma unroll
-  for (int k = 0; k < kMaxSplits / 32; ++k) {
-    const int s = lane + 32 * k;
-    ls[k] = s < S ? __ldcg(p.ws_lse + s * nrows + row) : -INFINITY;
+    for (int k = 0; k < kMaxSplits / 32; ++k) {
+      const int s = lane + 32 * k;
+      ls[k] = s < S ? __ldcg(p.ws_lse + s * nrows + row) : -INFINITY;
+    }
+    float mx = -INFINITY;
+#pragma unroll
+    for (int k = 0; k < kMaxSplits / 32; ++k) mx = fmaxf(mx, ls[k]);
+    mx = lanes_max<32>(mx);
+    float sum = 0.f;
+    if (mx != -INFINITY) {
+#pragma unroll
+      for (int k = 0; k < kMaxSplits / 32; ++k) sum += ls[k] == -INFINITY ? 0.f : expf(ls[k] - mx);
+    }
+    sum = lanes_sum<32>(sum);
+    const bool empty = !(mx != -INFINITY && sum > 0.f);  // also catches NaN
+    lse = empty ? INFINITY : mx + logf(sum);
+#pragma unroll
+    for (int k = 0; k < kMaxSplits / 32; ++k) {
+      const int s = lane + 32 * k;
+      if (s < S) weights[s] = (empty || ls[k] == -INFINITY) ? 0.f : expf(ls[k] - lse);
+    }
   }
-  float mx = -INFINITY;
-#pragma unroll
-  for (int k = 0; k < kMaxSplits / 32; ++k) mx = fmaxf(mx, ls[k]);
-  mx = lanes_max<32>(mx);
-  float sum = 0.f;
-  if (mx != -INFINITY) {
-#pragma unroll
-    for (int k = 0; k < kMaxSplits / 32; ++k) sum += ls[k] == -INFINITY ? 0.f : expf(ls[k] - mx);
-  }
-  sum = lanes_sum<32>(sum);
-  const bool empty = !(mx != -INFINITY && sum > 0.f);  // also catches NaN
-  const float lse = empty ? INFINITY : mx + logf(sum);
+  __syncthreads();
 
   const int64_t split_stride = nrows * p.Dv;
   const float* src = p.ws_o + row * p.Dv + lane;
@@ -62,14 +74,7 @@ __global__ void __launch_bounds__(kCombineWarps * 32) combine_splits_kernel(cons
     for (int j = 0; j < kBatch; ++j) {
       const int s = s0 + j * kCombineWarps;
       const bool ok = s < S;
-      // The split's weight: its lse is in lane s % 32's register k = s / 32.
-      float lsk = -INFINITY;
-#pragma unroll
-      for (int k = 0; k < kMaxSplits / 32; ++k) {
-        const float v = __shfl_sync(0xffffffffu, ls[k], s & 31);
-        if (k == (s >> 5)) lsk = v;
-      }
-      w[j] = (ok && !empty && lsk != -INFINITY) ? expf(lsk - lse) : 0.f;
+      w[j] = ok ? weights[s] : 0.f;
 #pragma unroll
       for (int c = 0; c < kMaxChunks; ++c)
         x[j][c] = (ok && lane + 32 * c < p.Dv) ? __ldcg(src + s * split_stride + 32 * c) : 0.f;

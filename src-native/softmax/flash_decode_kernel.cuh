@@ -23,6 +23,7 @@ struct FlashDecodeTraits {
   using Mma = MmaPolicy<T>;
   static constexpr int kHeadDim = kHeadDim_;
   static constexpr int kRows = 16;   // query rows (one m16 tile; Sq * G <= 16)
+  static constexpr int kBlockM = kRows;
   static constexpr int kChunk = 16;  // keys per warp step
   static constexpr int kWarps = 4;
   static constexpr int kNThreads = kWarps * 32;
@@ -38,30 +39,6 @@ struct FlashDecodeTraits {
   static constexpr int kSplitKeys = 64;  // the C layer splits the keys in tiles of 64 (tile_config.h)
   static_assert(kHeadDim % 32 == 0 && kHeadDim <= 256, "padded head dim");
 };
-
-// One warp copies `rows` x HD of a tile into shared memory (pitch PITCH): whole 16-byte chunks by
-// cp.async when vec, else element by element; rows with row_off < 0 and columns >= ncols are zeros.
-template <class T, int ROWS, int HD, int PITCH, class RowOff>
-__device__ __forceinline__ void warp_load_rows(T* __restrict__ smem, const T* __restrict__ base, int ncols, bool vec,
-                                               int lane, const RowOff& row_off) {
-  constexpr int kCpr = HD / 8;
-  if (vec) {
-#pragma unroll
-    for (int c = lane; c < ROWS * kCpr; c += 32) {
-      const int r = c / kCpr, col = (c % kCpr) * 8;
-      const int64_t off = row_off(r);
-      const bool ok = off >= 0 && col < ncols;
-      cp_async_16(smem + r * PITCH + col, ok ? static_cast<const void*>(base + off + col) : static_cast<const void*>(base),
-                  ok);
-    }
-  } else {
-    for (int e = lane; e < ROWS * HD; e += 32) {
-      const int r = e / HD, col = e % HD;
-      const int64_t off = row_off(r);
-      smem[r * PITCH + col] = (off >= 0 && col < ncols) ? base[off + col] : from_float<T>(0.f);
-    }
-  }
-}
 
 template <int N>
 __device__ __forceinline__ void cp_async_wait_n() {
@@ -101,24 +78,11 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdPa
   const int Sk_b = bi.Sk_b;
 
   // Q (all warps), then each warp's first chunks.
-  {
-    constexpr int kCpr = kHD / 8;
-    for (int c = tid; c < KT::kRows * kCpr; c += kNT) {
-      const int r = c / kCpr, col = (c % kCpr) * 8;
-      const bool ok_row = r < bi.row_end;
-      const int64_t off = ok_row ? bi.row_query(p, r) * p.q_sr + bi.row_head(p, r) * p.q_sh : -1;
-      if (vec) {
-        const bool ok = off >= 0 && col < p.D;
-        cp_async_16(sQ + r * kPitch + col, ok ? static_cast<const void*>(qbase + off + col) : static_cast<const void*>(qbase),
-                    ok);
-      } else {
-#pragma unroll
-        for (int e = 0; e < 8; ++e)
-          sQ[r * kPitch + col + e] = (off >= 0 && col + e < p.D) ? qbase[off + col + e] : from_float<T>(0.f);
-      }
-    }
-    cp_async_commit();
-  }
+  load_tile<T, T, KT::kRows, kHD, kPitch, kNT>(sQ, qbase, p.D, vec, [&](int r) -> int64_t {
+    if (r >= bi.row_end) return -1;
+    return bi.row_query(p, r) * p.q_sr + bi.row_head(p, r) * p.q_sh;
+  });
+  cp_async_commit();
   T* ring = reinterpret_cast<T*>(rings + warp * KT::kSmemWarp);
   auto stage_k = [&](int s) { return ring + s * (KT::kSmemStage / 2); };
   auto stage_v = [&](int s) { return ring + s * (KT::kSmemStage / 2) + kC * kPitch; };
@@ -129,8 +93,8 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdPa
         return j < Sk_b ? j * stride : -1;
       };
     };
-    warp_load_rows<T, kC, kHD, kPitch>(stage_k(s), kbase, p.D, vec, lane, rows(p.k_sr));
-    warp_load_rows<T, kC, kHD, kPitch>(stage_v(s), vbase, p.Dv, vec, lane, rows(p.v_sr));
+    load_tile_by<T, T, kC, kHD, kPitch, 32>(lane, stage_k(s), kbase, p.D, vec, rows(p.k_sr));
+    load_tile_by<T, T, kC, kHD, kPitch, 32>(lane, stage_v(s), vbase, p.Dv, vec, rows(p.v_sr));
   };
   // This warp's chunks: c_lo + warp, + kW, ...; stage i % kST holds its i-th chunk.
   const int my_first = c_lo + warp;

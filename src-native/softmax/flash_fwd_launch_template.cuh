@@ -34,9 +34,10 @@ inline cudaError_t set_smem(Kernel kernel, int smem) {
   return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
 }
 
-template <class KT>
-cudaError_t launch_flash(const FwdParams& p, cudaStream_t stream) {
-  auto kernel = &flash_fwd_kernel<KT>;
+// Every softmax kernel's launch: one CTA per (row tile, head group, batch x split), the traits'
+// threads and dynamic shared memory (opted into above 48 KiB).
+template <class KT, class Kernel>
+cudaError_t launch_tiled(Kernel kernel, const FwdParams& p, cudaStream_t stream) {
   cudaError_t e = set_smem(kernel, KT::kSmem);
   if (e != cudaSuccess) return e;
   const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
@@ -45,13 +46,8 @@ cudaError_t launch_flash(const FwdParams& p, cudaStream_t stream) {
 }
 
 template <class KT>
-cudaError_t launch_ffma(const FwdParams& p, cudaStream_t stream) {
-  auto kernel = &ffma_fwd_kernel<KT>;
-  cudaError_t e = set_smem(kernel, KT::kSmem);
-  if (e != cudaSuccess) return e;
-  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
-  return cudaGetLastError();
+cudaError_t launch_flash(const FwdParams& p, cudaStream_t stream) {
+  return launch_tiled<KT>(&flash_fwd_kernel<KT>, p, stream);
 }
 
 template <Path P, int HD>
@@ -59,7 +55,7 @@ cudaError_t run_fwd_impl(const FwdParams& p, cudaStream_t stream) {
   if constexpr (P == Path::kF32Exact) {
     using KT = FfmaFwdTraits<HD, ffma_rm(HD), ffma_rn(HD)>;
     static_assert(KT::kSmem == ffma_tile(HD).smem_bytes, "tile_config.h and kernel_traits.h disagree");
-    return launch_ffma<KT>(p, stream);
+    return launch_tiled<KT>(&ffma_fwd_kernel<KT>, p, stream);
   } else {
     return launch_flash<typename FlashTraitsFor<P, HD, false>::type>(p, stream);
   }
@@ -75,23 +71,13 @@ cudaError_t run_decode_rows16_impl(const FwdParams& p, cudaStream_t stream) {
   static_assert(P == Path::kBf16 || P == Path::kFp16, "16-bit decode kernel");
   using KT = FlashDecodeTraits<typename PathTypes<P>::Tin, HD>;
   static_assert(KT::kSmem == decode_rows16_smem_bytes(HD), "tile_config.h and the decode traits disagree");
-  auto kernel = &flash_decode_kernel<KT>;
-  cudaError_t e = set_smem(kernel, KT::kSmem);
-  if (e != cudaSuccess) return e;
-  const dim3 grid(1, p.HG, p.B * p.num_splits);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
-  return cudaGetLastError();
+  return launch_tiled<KT>(&flash_decode_kernel<KT>, p, stream);  // (M <= kBlockM: one row tile)
 }
 
 // sm_90a wgmma forward (bf16 / fp16, head dim 64 or 128); see flash_fwd_sm90_kernel.cuh.
 template <class KT>
 cudaError_t launch_flash_sm90_pipe(const FwdParams& p, cudaStream_t stream) {
-  auto kernel = &flash_fwd_sm90_pipe_kernel<KT>;
-  cudaError_t e = set_smem(kernel, KT::kSmem);
-  if (e != cudaSuccess) return e;
-  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
-  return cudaGetLastError();
+  return launch_tiled<KT>(&flash_fwd_sm90_pipe_kernel<KT>, p, stream);  // (forward only: num_splits = 1)
 }
 
 template <Path P, int HD>

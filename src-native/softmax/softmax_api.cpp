@@ -354,6 +354,7 @@ cudaError_t launch_decode_rows16(Path path, int hd, const FwdParams& p, cudaStre
 // Split-KV plan
 // ---------------------------------------------------------------------------------------------
 struct SplitPlan {
+  bool rows16;  // the few-rows decode kernel serves the call (the split rule depends on it)
   int splits;
   size_t ws_o_bytes, ws_bytes;
 };
@@ -393,8 +394,8 @@ SplitPlan plan_splits(Path path, int hd, int B, int Sq, int Sk, int H, int Hkv, 
   const int64_t m_blocks = (int64_t(Sq) * G + cfg.block_m - 1) / cfg.block_m;
   const int n_tiles = (Sk + cfg.block_n - 1) / cfg.block_n;
   SplitPlan plan{};
-  const int per_sm = use_decode_rows16(path, hd, Sq, H / Hkv, dev) ? 1 : 2;
-  plan.splits = choose_splits(int64_t(B) * Hkv * m_blocks, n_tiles, dev.sm_count, B, requested, per_sm);
+  plan.rows16 = use_decode_rows16(path, hd, Sq, G, dev);
+  plan.splits = choose_splits(int64_t(B) * Hkv * m_blocks, n_tiles, dev.sm_count, B, requested, plan.rows16 ? 1 : 2);
   if (plan.splits > 1) {
     const size_t rows = size_t(B) * H * Sq * plan.splits;
     plan.ws_o_bytes = (rows * Dv * 4 + 255) / 256 * 256;
@@ -440,7 +441,6 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   const int hd = padded_headdim(std::max(a.D, a.Dv));
   if ((st = check_smem(fn, path, hd, decode16, dev)) != A4J_SUCCESS) return st;
   if ((st = check_pointers(fn, a, dev.device)) != A4J_SUCCESS) return st;
-  const bool rows16 = use_decode_rows16(path, hd, a.Sq, a.H / a.Hkv, dev);
 
   const SplitPlan plan = plan_splits(path, hd, a.B, a.Sq, a.Sk, a.H, a.Hkv, a.Dv, num_splits, dev);
   FwdParams p;
@@ -448,7 +448,7 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   p.num_splits = plan.splits;
   cudaGetLastError();
   if (plan.splits == 1) {
-    e = rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
+    e = plan.rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
     if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
     return A4J_SUCCESS;
   }
@@ -471,7 +471,7 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   }
   p.ws_o = static_cast<float*>(ws);
   p.ws_lse = reinterpret_cast<float*>(static_cast<char*>(ws) + plan.ws_o_bytes);
-  e = rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
+  e = plan.rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
   // PDL on cc >= 9.0 unless A4J_DISABLE_PDL is set (diagnosis; both paths are tested).
   if (e == cudaSuccess) e = run_combine(p, a.dtype, dev.cc_major >= 9 && !env_flag_set("A4J_DISABLE_PDL"), stream);
   int result = A4J_SUCCESS;

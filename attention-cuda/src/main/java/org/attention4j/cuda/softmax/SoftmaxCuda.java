@@ -117,16 +117,7 @@ public final class SoftmaxCuda {
             long sBytes = align16(keyStart == null ? 0 : 4L * keyStart.length);
             long eBytes = align16(keyEnd == null ? 0 : 4L * keyEnd.length);
             long total = aBytes + sBytes + eBytes;
-            DeviceBuffer dev = ARGS.get();
-            if (dev == null || dev.bytes() < total) {
-                if (dev != null) {
-                    // Earlier kernels of this thread may still read the old buffer.
-                    CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-                    dev.close();
-                }
-                dev = DeviceBuffer.allocate(Math.max(total, 4096));
-                ARGS.set(dev);
-            }
+            DeviceBuffer dev = grown(ARGS, total, 4096);
             BytePointer host = ARGS_HOST.get();
             if (host == null || host.capacity() < total) {
                 if (host != null) {
@@ -166,16 +157,22 @@ public final class SoftmaxCuda {
     private static final ThreadLocal<DeviceBuffer> WORKSPACE = new ThreadLocal<>();
 
     private static DeviceBuffer workspace(long bytes) {
-        DeviceBuffer ws = WORKSPACE.get();
-        if (ws == null || ws.bytes() < bytes) {
-            if (ws != null) {
+        return grown(WORKSPACE, bytes, 1L << 20);
+    }
+
+    /** This thread's buffer of {@code slot}, replaced by one of at least {@code bytes} (and {@code min}) when smaller. */
+    private static DeviceBuffer grown(ThreadLocal<DeviceBuffer> slot, long bytes, long min) {
+        DeviceBuffer buf = slot.get();
+        if (buf == null || buf.bytes() < bytes) {
+            if (buf != null) {
+                // Earlier kernels of this thread may still use the old buffer.
                 CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-                ws.close();
+                buf.close();
             }
-            ws = DeviceBuffer.allocate(Math.max(bytes, 1L << 20));
-            WORKSPACE.set(ws);
+            buf = DeviceBuffer.allocate(Math.max(bytes, min));
+            slot.set(buf);
         }
-        return ws;
+        return buf;
     }
 
     /** Out-parameters of the workspace query, one pair per thread (no native allocation per decode step). */

@@ -120,46 +120,41 @@ public final class GpuBenchRunner {
 
     /** Median milliseconds of {@code ITERS} calls after {@code WARM} warm-ups, each bracketed by CUDA events. */
     static double time(Runnable call) {
-        for (int i = 0; i < WARM; i++) call.run();
-        CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-        CUevent_st start = new CUevent_st(), stop = new CUevent_st();
-        CudaRuntime.check(cudaEventCreate(start), "cudaEventCreate");
-        CudaRuntime.check(cudaEventCreate(stop), "cudaEventCreate");
-        double[] ms = new double[ITERS];
-        float[] t = new float[1];
-        for (int i = 0; i < ITERS; i++) {
-            CudaRuntime.check(cudaEventRecord(start), "cudaEventRecord");
-            call.run();
-            CudaRuntime.check(cudaEventRecord(stop), "cudaEventRecord");
-            CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-            CudaRuntime.check(cudaEventElapsedTime(t, start, stop), "cudaEventElapsedTime");
-            ms[i] = t[0];
-        }
-        Arrays.sort(ms);
-        return ms[ITERS / 2];
+        return medianMsPerCall(call, WARM, 1, ITERS);
     }
 
     /** Milliseconds per call of {@code calls} consecutive calls between two CUDA events (median of 11 runs). */
     static double timeLoop(Runnable call, int calls) {
-        for (int i = 0; i < calls; i++) call.run();
+        return medianMsPerCall(call, calls, calls, 11);
+    }
+
+    /**
+     * After {@code warm} untimed calls, {@code samples} times: {@code calls} consecutive calls between two CUDA
+     * events; the median of the per-call times.
+     */
+    private static double medianMsPerCall(Runnable call, int warm, int calls, int samples) {
+        for (int i = 0; i < warm; i++) call.run();
         CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
         CUevent_st start = new CUevent_st(), stop = new CUevent_st();
         CudaRuntime.check(cudaEventCreate(start), "cudaEventCreate");
         CudaRuntime.check(cudaEventCreate(stop), "cudaEventCreate");
-        double[] ms = new double[11];
-        float[] t = new float[1];
-        for (int r = 0; r < ms.length; r++) {
-            CudaRuntime.check(cudaEventRecord(start), "cudaEventRecord");
-            for (int i = 0; i < calls; i++) call.run();
-            CudaRuntime.check(cudaEventRecord(stop), "cudaEventRecord");
-            CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-            CudaRuntime.check(cudaEventElapsedTime(t, start, stop), "cudaEventElapsedTime");
-            ms[r] = t[0] / calls;
+        try {
+            double[] ms = new double[samples];
+            float[] t = new float[1];
+            for (int r = 0; r < samples; r++) {
+                CudaRuntime.check(cudaEventRecord(start), "cudaEventRecord");
+                for (int i = 0; i < calls; i++) call.run();
+                CudaRuntime.check(cudaEventRecord(stop), "cudaEventRecord");
+                CudaRuntime.check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+                CudaRuntime.check(cudaEventElapsedTime(t, start, stop), "cudaEventElapsedTime");
+                ms[r] = t[0] / calls;
+            }
+            Arrays.sort(ms);
+            return ms[samples / 2];
+        } finally {
+            cudaEventDestroy(start);
+            cudaEventDestroy(stop);
         }
-        cudaEventDestroy(start);
-        cudaEventDestroy(stop);
-        Arrays.sort(ms);
-        return ms[ms.length / 2];
     }
 
     /** Device-to-device copy of 1 GiB, counting bytes read plus written (as ANCHORS.md does). */
