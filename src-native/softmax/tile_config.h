@@ -45,6 +45,8 @@ constexpr TileConfig decode16_tile(int hd) { return TileConfig{64, 64, 4, 2, (64
 // it computes one: 4 stages up to D = 64 (74 KiB), 3 up to 128 (109 KiB: 2 CTAs per H100 SM; above
 // the 99 KiB of sm_86/89, where the general kernel serves), 2 up to 160, then 1.
 constexpr int decode_rows16_stages(int hd) { return hd <= 64 ? 4 : (hd <= 128 ? 3 : (hd <= 160 ? 2 : 1)); }
+// (Deeper rings for grids of at most one CTA per SM, 6 stages at D = 128, were measured and lost:
+// B = 1, 32/8 heads, graph replay, 4k 15.5 vs 14.7 us, 16k 34.9 vs 32.9 us; NOTES.md, third session.)
 constexpr int decode_rows16_smem_bytes(int hd) {
   return 16 * (hd + 8) * 2 + (4 * decode_rows16_stages(hd) * 2 * 16 * (hd + 8) * 2 > 4 * 16 * hd * 4 + 2 * 4 * 16 * 4
                                   ? 4 * decode_rows16_stages(hd) * 2 * 16 * (hd + 8) * 2

@@ -231,6 +231,52 @@ double copy_bandwidth_gbps() {
   return gbps;
 }
 
+// The floor of a decode step: a kernel that only reads `bytes` (16-byte loads, 4 in flight per thread,
+// one CTA of 512 threads per SM x 4), and an empty kernel, each captured one per call in a CUDA graph
+// over enough buffer copies to defeat the L2, like bench_decode. What no decode kernel of that many
+// bytes can beat on this device, launch included.
+__global__ void read_floor_kernel(const uint4* __restrict__ src, size_t n, unsigned* sink) {
+  unsigned x = 0;
+  const size_t stride = size_t(gridDim.x) * blockDim.x;
+  size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (; i + 3 * stride < n; i += 4 * stride) {
+    const uint4 a = __ldcs(src + i), b = __ldcs(src + i + stride), c = __ldcs(src + i + 2 * stride),
+                d = __ldcs(src + i + 3 * stride);
+    x ^= a.x ^ a.w ^ b.y ^ b.z ^ c.x ^ c.w ^ d.y ^ d.z;
+  }
+  for (; i < n; i += stride) x ^= __ldcs(src + i).x;
+  if (x == 0x9e3779b9u) *sink = x;  // (keeps the loads)
+}
+__global__ void empty_kernel() {}
+
+void bench_read_floor(double bytes, double copy_gbps) {
+  const int copies = std::max(1, int(std::ceil(400e6 / bytes)));
+  const size_t n = size_t(bytes) / 16;
+  std::vector<uint4*> bufs(copies);
+  for (auto& b : bufs) {
+    CUDA_OK(cudaMalloc(&b, n * 16));
+    CUDA_OK(cudaMemset(b, 1, n * 16));
+  }
+  unsigned* sink;
+  CUDA_OK(cudaMalloc(&sink, 4));
+  int sms = 0;
+  CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const double ms = graph_ms_per_call([&](int it, cudaStream_t st) {
+    read_floor_kernel<<<sms * 4, 512, 0, st>>>(bufs[it % copies], n, sink);
+  }, std::max(copies, 8), std::max(g_iters, 20));
+  const double empty_ms = graph_ms_per_call([&](int, cudaStream_t st) { empty_kernel<<<1, 32, 0, st>>>(); }, 8,
+                                            std::max(g_iters, 20));
+  const double gbps = bytes / (ms * 1e-3) / 1e9;
+  std::printf("read floor             %9.1f MB: graph %8.4f ms %7.0f GB/s %5.1f%% of copy; empty kernel %.4f ms\n",
+              bytes / 1e6, ms, gbps, 100.0 * gbps / copy_gbps, empty_ms);
+  if (g_json)
+    std::fprintf(g_json, "{\"op\":\"read_floor\",\"bytes\":%.0f,\"graph_ms\":%.5f,\"graph_GBps\":%.1f,"
+                 "\"graph_fraction_of_copy\":%.3f,\"empty_kernel_graph_ms\":%.5f}\n", bytes, ms, gbps, gbps / copy_gbps,
+                 empty_ms);
+  for (auto b : bufs) cudaFree(b);
+  cudaFree(sink);
+}
+
 void bench_decode(int dtype, int mode, int B, int Sk, int H, int Hkv, int D, double copy_gbps, const char* impl,
                   int splits_req, bool pointer_checks = true) {
   const int eb = elem_bytes(dtype);
@@ -424,6 +470,8 @@ int main(int argc, char** argv) {
 
   // Decode: one query against a cache.
   const double copy = copy_bandwidth_gbps();
+  // B = 1, 32/8 heads, D = 128, bf16: K and V bytes of a 4k, 16k and 64k cache.
+  for (int Sk : {4096, 16384, 65536}) bench_read_floor(2.0 * Sk * 8 * 128 * 2, copy);
   for (auto hh : std::vector<std::pair<int, int>>{{32, 8}, {16, 16}})
     for (int B : {1, 8, 64})
       for (int Sk : {4096, 16384, 65536}) {
@@ -434,8 +482,9 @@ int main(int argc, char** argv) {
   bench_decode(A4J_F32, A4J_COMPUTE_EXACT, 8, 16384, 32, 8, 128, copy, "attention4j", 0);
   if (variants) {
     // Split counts around the heuristic's, for its calibration (2 * 132 SMs / 8 kv heads = 33).
-    for (int Sk : {4096, 65536})
+    for (int Sk : {4096, 16384, 65536})
       for (int s : {8, 16, 24, 32, 33, 48, 64}) bench_decode(A4J_BF16, 0, 1, Sk, 32, 8, 128, copy, "splits forced", s);
+
     for (int s : {2, 3, 4, 5, 8}) bench_decode(A4J_BF16, 0, 8, 16384, 32, 8, 128, copy, "splits forced", s);
     for (int s : {1, 2, 3, 4}) bench_decode(A4J_BF16, 0, 16, 4096, 32, 8, 128, copy, "splits forced", s);
     setenv("A4J_DECODE_KERNEL", "general", 1);  // the general kernel with the decode tiles

@@ -34,7 +34,19 @@ struct Case {
   bool mma_sync = false;  // A4J_DISABLE_WGMMA=1: the sm_80 tensor-core kernel even on sm_90
   const char* sm90_tile = nullptr;  // A4J_SM90_TILE: a forced tile of the wgmma kernel (D = 64 or 128)
   bool no_pdl = false;
-  bool general_decode = false;  // decode: A4J_DECODE_KERNEL=general, the general kernel even for <= 16 rows  // decode: A4J_DISABLE_PDL=1, the merge kernel launched without programmatic dependence
+  bool general_decode = false;  // decode: A4J_DECODE_KERNEL=general, the general kernel even for <= 16 rows
+};
+
+// Sets an environment variable for one scope (the library reads them at every call); nullptr: untouched.
+struct ScopedEnv {
+  const char* name;
+  bool set;
+  ScopedEnv(const char* n, const char* value) : name(n), set(value != nullptr) {
+    if (set) setenv(n, value, 1);
+  }
+  ~ScopedEnv() {
+    if (set) unsetenv(name);
+  }
 };
 
 // Every tile of the wgmma kernel (tile_config.h kSm90Tiles), each forced in turn.
@@ -220,10 +232,11 @@ Result run_case(const Case& c) {
   int st;
   int used_splits = 1;
   void* ws = nullptr;
-  if (c.mma_sync) setenv("A4J_DISABLE_WGMMA", "1", 1);
-  if (c.no_pdl) setenv("A4J_DISABLE_PDL", "1", 1);
-  if (c.general_decode) setenv("A4J_DECODE_KERNEL", "general", 1);
-  if (c.sm90_tile) setenv("A4J_SM90_TILE", c.sm90_tile, 1);
+  {  // the environment of the case, for the call only
+  const ScopedEnv env[] = {{"A4J_DISABLE_WGMMA", c.mma_sync ? "1" : nullptr},
+                           {"A4J_DISABLE_PDL", c.no_pdl ? "1" : nullptr},
+                           {"A4J_DECODE_KERNEL", c.general_decode ? "general" : nullptr},
+                           {"A4J_SM90_TILE", c.sm90_tile}};
   if (!c.decode) {
     st = a4j_softmax_forward(c.dtype, c.mode, q.ptr, q.sb, q.sr, q.sh, k.ptr, k.sb, k.sr, k.sh, v.ptr, v.sb, v.sr, v.sh,
                              o.ptr, o.sb, o.sr, o.sh, lse, c.B, c.Sq, c.Sk, c.H, c.Hkv, c.D, c.Dv, scale, c.softcap,
@@ -239,10 +252,7 @@ Result run_case(const Case& c) {
                               c.softcap, c.causal, c.wl, c.wr, slopes, c.alibi == 2 ? c.H : 0, ks, ke, c.splits, ws,
                               bytes, stream);
   }
-  if (c.mma_sync) unsetenv("A4J_DISABLE_WGMMA");
-  if (c.no_pdl) unsetenv("A4J_DISABLE_PDL");
-  if (c.general_decode) unsetenv("A4J_DECODE_KERNEL");
-  if (c.sm90_tile) unsetenv("A4J_SM90_TILE");
+  }
   Result res{true, ""};
   char buf[256];
   if (st != A4J_SUCCESS) {
