@@ -105,7 +105,7 @@ public final class ChunkedRecurrence {
         TensorWriter out = new TensorWriter(spec.q.dtype(), batch, t, heads, dv);
         float[] finalState = new float[seqs * heads * dk * dv];
         float[] finalKeySum = spec.normalize ? new float[seqs * heads * dk] : null;
-        Inputs in = new Inputs(spec, threads);
+        Inputs in = new Inputs(spec);
         threads.forEach(seqs * heads, () -> new Work(dk, dvp), (item, w) -> {
             int n = item / heads, h = item % heads;
             int b = spec.cuSeqlens == null ? n : 0;
@@ -119,54 +119,32 @@ public final class ChunkedRecurrence {
     }
 
     /**
-     * The inputs as fp32 head-major copies {@code [B][H][T][W]}: a work item (sequence, head) then streams
-     * contiguous rows instead of one row per token strided by {@code H * W} (which measured about 30% of the
-     * GLA forward at H = 4). Made once per call, in parallel, reading each token's heads in storage order.
+     * The inputs, read chunk by chunk straight from the caller's tensors into per-worker buffers: rows of one
+     * (sequence, head) are {@code H * W} apart there, and a chunk's rows land contiguous (or transposed) in L1-sized
+     * buffers. (Full head-major copies of q, k and v cost about a third of a D = 128 forward in memory traffic.)
      */
     private static final class Inputs {
-        final float[] q, k, v, g;
-        final TensorReader h0, z0;
-        final int heads, tokens;
+        final TensorReader q, k, v, g, h0, z0;
 
-        Inputs(Spec s, CpuThreads threads) {
-            heads = s.q.dim(2);
-            tokens = s.q.dim(1);
-            q = headMajor(s.q, threads);
-            k = headMajor(s.k, threads);
-            v = headMajor(s.v, threads);
-            g = s.gate == null ? null : headMajor(s.gate, threads);
+        Inputs(Spec s) {
+            q = new TensorReader(s.q);
+            k = new TensorReader(s.k);
+            v = new TensorReader(s.v);
+            g = s.gate == null ? null : new TensorReader(s.gate);
             h0 = s.h0 == null ? null : new TensorReader(s.h0);
             z0 = s.z0 == null ? null : new TensorReader(s.z0);
         }
 
-        /** Offset of row (b, h, pos) in a head-major copy of rows {@code width} wide. */
-        int row(int b, int h, int pos, int width) {
-            return ((b * heads + h) * tokens + pos) * width;
-        }
-
-        /** {@code [B, T, H(, W)]} to fp32 {@code [B][H][T][W]} (W = 1 for rank 3). */
-        static float[] headMajor(Tensor x, CpuThreads threads) {
-            TensorReader r = new TensorReader(x);
-            int batch = x.dim(0), t = x.dim(1), heads = x.dim(2), width = x.rank() == 4 ? x.dim(3) : 1;
-            long wStride = x.rank() == 4 ? r.stride(3) : 1;
-            float[] out = new float[Math.multiplyExact(Math.multiplyExact(batch * heads, t), width)];
-            int blocks = (t + CHUNK - 1) / CHUNK;
-            threads.forEach(batch * blocks, () -> null, (item, unused) -> {
-                int b = item / blocks, t0 = (item % blocks) * CHUNK;
-                for (int pos = t0; pos < Math.min(t, t0 + CHUNK); pos++) {
-                    for (int h = 0; h < heads; h++) {
-                        long at = r.offset() + b * r.stride(0) + pos * r.stride(1) + h * r.stride(2);
-                        r.read(at, wStride, width, out, ((b * heads + h) * t + pos) * width, 1, 1f);
-                    }
-                }
-            });
-            return out;
+        /** Storage position of token (b, pos) of head h in a {@code [B, T, H(, W)]} tensor. */
+        static long at(TensorReader r, int b, int pos, int h) {
+            return r.offset() + b * r.stride(0) + pos * r.stride(1) + h * r.stride(2);
         }
     }
 
     /** Per-worker buffers for one chunk. */
     private static final class Work {
-        final float[] q, k, v, o, kt, a, bs, bv, gn, zeros, state, z, tmp, qn, krow;
+        final float[] q, k, v, o, kt, kwt, a, bs, bv, gn, zeros, state, z, tmp, qn, krow, qg, vw;
+        final float[] ones = new float[CHUNK];
 
         Work(int dk, int dvp) {
             q = new float[CHUNK * dk];
@@ -174,15 +152,19 @@ public final class ChunkedRecurrence {
             v = new float[CHUNK * dvp];
             o = new float[CHUNK * dvp];
             kt = new float[dk * CHUNK];
+            kwt = new float[dk * CHUNK];
+            qg = new float[CHUNK * dk];
+            vw = new float[CHUNK * dvp];
             a = new float[CHUNK * CHUNK];
             bs = new float[CHUNK];
             bv = new float[CHUNK * dk];
             gn = new float[Math.max(dk, CHUNK)];
             zeros = new float[Math.max(dk, CHUNK)];
+            Arrays.fill(ones, 1f);
             state = new float[dk * dvp];
             z = new float[dk];
             tmp = new float[CHUNK * dk];
-            qn = new float[SUB * dk];
+            qn = new float[CHUNK * dk];
             krow = new float[dk];
         }
     }
@@ -205,20 +187,12 @@ public final class ChunkedRecurrence {
             }
         }
         int len = end - start;
-        float tau = (float) spec.scale;
         for (int c0 = 0; c0 < len; c0 += CHUNK) {
             int cn = Math.min(CHUNK, len - c0);
-            load(spec, in, ops, w, b, h, start, end, c0, cn, dk, dv, dvp, tau);
+            load(spec, in, ops, w, b, h, start, end, c0, cn, dk, dv, dvp);
             chunk(spec.kind, ops, w, cn, dk, dvp);
             if (spec.normalize) {
-                // z decays with the state: z_t = exp(γ_h) z_{t-1} + k_t (one scalar per head; normalize is linear-only).
-                float keep = spec.headDecay == null ? 1f : (float) Math.exp(spec.headDecay[h]);
-                for (int a = 0; a < cn; a++) {
-                    if (keep != 1f) ops.scale(w.z, 0, dk, keep);
-                    ops.axpy(1f, w.k, a * dk, w.z, 0, dk);
-                    float den = ops.dot(w.q, a * dk, w.z, 0, dk) + 1e-10f;
-                    ops.scale(w.o, a * dvp, dv, 1f / den);
-                }
+                normalize(spec.kind, ops, w, cn, dk, dv, dvp);
             }
             int heads = spec.q.dim(2);
             int tokens = spec.q.dim(1);
@@ -236,30 +210,64 @@ public final class ChunkedRecurrence {
         }
     }
 
+    /**
+     * Normalized linear attention (spec 3.2), z decaying like the state: {@code z_a = 2^{b_a} z + Σ_{j <= a}
+     * 2^{b_a - b_j} k_j}, so {@code <τ q_a, z_a>} is the row sum of the chunk's scores plus {@code <Qg_a, z>}; then
+     * {@code z = 2^{b_last} z + Σ_j 2^{b_last - b_j} k_j}, read from K^T. Runs after {@link #chunk}, which leaves
+     * A, Qg (scalar gates) and K^T.
+     */
+    private static void normalize(Gate kind, TileOps ops, Work w, int cn, int dk, int dv, int dvp) {
+        float[] qg = kind == Gate.SCALAR ? w.qg : w.q;
+        for (int a = 0; a < cn; a++) {
+            float den = ops.dot(w.a, a * CHUNK, w.ones, 0, a + 1) + ops.dot(qg, a * dk, w.z, 0, dk) + 1e-10f;
+            ops.scale(w.o, a * dvp, dv, 1f / den);
+        }
+        float[] wk = w.ones;
+        if (kind == Gate.SCALAR) {
+            float bl = w.bs[cn - 1];
+            ops.scale(w.z, 0, dk, (float) Math.exp(bl / LOG2E));
+            for (int a = 0; a < cn; a++) w.gn[a] = (float) Math.exp((bl - w.bs[a]) / LOG2E);
+            wk = w.gn;
+        }
+        for (int d = 0; d < dk; d++) {
+            w.z[d] += ops.dot(w.kt, d * CHUNK, wk, 0, cn);
+        }
+    }
+
     /** Storage position of step {@code t} of a sequence spanning {@code [start, end)}. */
     private static int position(boolean reverse, int start, int end, int t) {
         return reverse ? end - 1 - t : start + t;
     }
 
-    /** Loads chunk rows: τ q, k, zero-padded v, and the in-chunk cumulative log2 gates. */
+    /**
+     * Loads the chunk's rows in step order: τ q, v (zero-padded to dvp), k (as K^T when the gates are scalar, else
+     * rows), and the in-chunk cumulative log2 gates.
+     */
     private static void load(Spec spec, Inputs in, TileOps ops, Work w, int b, int h, int start, int end, int c0, int cn,
-                             int dk, int dv, int dvp, float tau) {
+                             int dk, int dv, int dvp) {
+        TensorReader rq = in.q, rk = in.k, rv = in.v;
+        float tau = (float) spec.scale;
+        boolean rows = spec.kind == Gate.VECTOR;
         float cum = 0f;
         for (int a = 0; a < cn; a++) {
             int pos = position(spec.reverse, start, end, c0 + a);
-            System.arraycopy(in.q, in.row(b, h, pos, dk), w.q, a * dk, dk);
-            System.arraycopy(in.k, in.row(b, h, pos, dk), w.k, a * dk, dk);
-            System.arraycopy(in.v, in.row(b, h, pos, dv), w.v, a * dvp, dv);
+            rq.read(Inputs.at(rq, b, pos, h), rq.stride(3), dk, w.q, a * dk, 1, tau);
+            rv.read(Inputs.at(rv, b, pos, h), rv.stride(3), dv, w.v, a * dvp, 1, 1f);
+            if (rows) {
+                rk.read(Inputs.at(rk, b, pos, h), rk.stride(3), dk, w.k, a * dk, 1, 1f);
+            } else {
+                rk.read(Inputs.at(rk, b, pos, h), rk.stride(3), dk, w.kt, a, CHUNK, 1f);
+            }
             switch (spec.kind) {
                 case SCALAR: {
-                    float g = spec.headDecay != null ? spec.headDecay[h] : in.g[in.row(b, h, pos, 1)];
+                    float g = spec.headDecay != null ? spec.headDecay[h] : in.g.get(Inputs.at(in.g, b, pos, h));
                     cum += g * LOG2E;
                     w.bs[a] = cum;
                     break;
                 }
                 case VECTOR: {
-                    System.arraycopy(in.g, in.row(b, h, pos, dk), w.bv, a * dk, dk);
-                    ops.scale(w.bv, a * dk, dk, LOG2E);
+                    TensorReader rg = in.g;
+                    rg.read(Inputs.at(rg, b, pos, h), rg.stride(3), dk, w.bv, a * dk, 1, LOG2E);
                     if (a > 0) {
                         ops.axpy(1f, w.bv, (a - 1) * dk, w.bv, a * dk, dk);
                     }
@@ -269,59 +277,61 @@ public final class ChunkedRecurrence {
                     break;
             }
         }
-        // Scaling after the copy keeps the reads plain copies and the multiply on vectors.
-        ops.scale(w.q, 0, cn * dk, tau);
     }
 
-    /** One chunk: output rows into {@code w.o} and the state update, spec 3.5 / 4.5. */
+    /**
+     * One chunk, spec 3.5 / 4.5: causal scores {@code A}, output rows {@code O = Qg S + A V} into {@code w.o}, then
+     * the state {@code S = 2^{b_last} ⊙ S + Kw^T V}. Gate factors are {@code 2^x} of differences of cumulated log2
+     * gates: scalar gates scale the rows of Q (readout) and V (state) and enter A as {@code 2^{b_i - b_j}}; vector
+     * gates use a reference row (the chunk's first) when the chunk's gate span allows it, else sub-chunks.
+     */
     private static void chunk(Gate kind, TileOps ops, Work w, int cn, int dk, int dvp) {
-        float[] st = w.state;
-        Arrays.fill(w.o, 0, cn * dvp, 0f);
-        // Inter-chunk: O = (τQ ⊙ 2^b) S.
-        float[] qg = w.q;
-        if (kind == Gate.SCALAR) {
-            System.arraycopy(w.q, 0, w.tmp, 0, cn * dk);
-            for (int a = 0; a < cn; a++) ops.scale(w.tmp, a * dk, dk, (float) Math.exp(w.bs[a] / LOG2E));
-            qg = w.tmp;
-        } else if (kind == Gate.VECTOR) {
-            for (int a = 0; a < cn; a++) ops.mulExp2Diff(w.q, a * dk, w.bv, a * dk, w.zeros, 0, w.tmp, a * dk, dk);
-            qg = w.tmp;
+        float[] st = w.state, q = w.q, v = w.v;
+        int qo = 0, vo = 0, ldv = dvp, last = cn - 1;
+        switch (kind) {
+            case NONE:
+                ops.causalScores(cn, dk, q, qo, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
+                ops.causalOutput(cn, dvp, dk, q, qo, dk, st, 0, dvp, w.a, 0, CHUNK, v, vo, ldv, w.o, 0, dvp);
+                ops.matmulAdd(dk, dvp, cn, w.kt, 0, CHUNK, v, vo, ldv, st, 0, dvp);
+                break;
+            case SCALAR:
+                ops.causalScores(cn, dk, q, qo, dk, w.kt, 0, CHUNK, w.bs, 0, w.a, 0, CHUNK);
+                ops.scaleRowsExp2Diff(cn, dk, q, qo, dk, w.bs, 0, 1, w.zeros, 0, 0, w.qg, 0, dk);
+                ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, vo, ldv, w.o, 0, dvp);
+                // (K ⊙ 2^{b_last - b})^T V as K^T (V ⊙ 2^{b_last - b}): the scores' K^T serves the state too.
+                ops.scaleRowsExp2Diff(cn, dvp, v, vo, ldv, w.bs, last, 0, w.bs, 0, 1, w.vw, 0, dvp);
+                ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, w.bs, last, 0, w.zeros, 0, 0, st, 0, dvp);
+                ops.matmulAdd(dk, dvp, cn, w.kt, 0, CHUNK, w.vw, 0, dvp, st, 0, dvp);
+                break;
+            default:
+                vectorGateChunk(ops, w, cn, dk, dvp);
+                break;
         }
-        ops.matmulAdd(cn, dvp, dk, qg, 0, dk, st, 0, dvp, w.o, 0, dvp);
+    }
 
-        // Intra-chunk scores A (causal, lower triangle).
-        Arrays.fill(w.a, 0, cn * CHUNK, 0f);
-        if (kind == Gate.VECTOR) {
-            glaScores(ops, w, cn, dk);
+    /** The chunk with per-key-dimension gates (GLA). */
+    private static void vectorGateChunk(TileOps ops, Work w, int cn, int dk, int dvp) {
+        float[] st = w.state, q = w.q, k = w.k, v = w.v, bv = w.bv;
+        int qo = 0, ko = 0, vo = 0, ldv = dvp, last = cn - 1;
+        float span = 0f;
+        for (int d = 0; d < dk; d++) span = Math.max(span, bv[d] - bv[last * dk + d]);
+        // Kw = K ⊙ 2^{b_last - b} (state), as Kw^T.
+        ops.mulExp2DiffRows(cn, dk, k, ko, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
+        ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
+        if (span <= MAX_FACTORED_SPAN) {
+            // One reference row (b_0) for the whole chunk: A = (Q ⊙ 2^{b - b_0}) (K ⊙ 2^{b_0 - b})^T, every factor
+            // within [2^-span, 2^span]; K ⊙ 2^{b_0 - b} is Kw ⊙ 2^{b_0 - b_last}, one factor per row of Kw^T.
+            ops.mulExp2DiffRows(cn, dk, q, qo, dk, bv, 0, dk, bv, 0, 0, w.qn, 0, dk);
+            ops.scaleRowsExp2Diff(dk, cn, w.kwt, 0, CHUNK, bv, 0, 1, bv, last * dk, 1, w.kt, 0, CHUNK);
+            ops.causalScores(cn, dk, w.qn, 0, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
         } else {
-            transpose(w.k, cn, dk, w.kt);
-            ops.matmulAdd(cn, cn, dk, w.q, 0, dk, w.kt, 0, CHUNK, w.a, 0, CHUNK);
-            for (int a = 0; a < cn; a++) {
-                if (kind == Gate.SCALAR) {
-                    Arrays.fill(w.gn, 0, a + 1, w.bs[a]);
-                    ops.mulExp2Diff(w.a, a * CHUNK, w.gn, 0, w.bs, 0, w.a, a * CHUNK, a + 1);
-                }
-                Arrays.fill(w.a, a * CHUNK + a + 1, a * CHUNK + cn, 0f);
-            }
+            Arrays.fill(w.a, 0, cn * CHUNK, 0f);
+            glaScores(ops, w, cn, dk);
         }
-        ops.matmulAdd(cn, dvp, cn, w.a, 0, CHUNK, w.v, 0, dvp, w.o, 0, dvp);
-
-        // State: S = 2^{b_last} ⊙ S + (K ⊙ 2^{b_last - b})^T V (plain linear reuses the transposed K of the scores).
-        int last = cn - 1;
-        if (kind == Gate.SCALAR) {
-            float bl = w.bs[last];
-            ops.scale(st, 0, dk * dvp, (float) Math.exp(bl / LOG2E));
-            System.arraycopy(w.k, 0, w.tmp, 0, cn * dk);
-            for (int a = 0; a < cn; a++) ops.scale(w.tmp, a * dk, dk, (float) Math.exp((bl - w.bs[a]) / LOG2E));
-            transpose(w.tmp, cn, dk, w.kt);
-        } else if (kind == Gate.VECTOR) {
-            for (int d = 0; d < dk; d++) {
-                ops.scale(st, d * dvp, dvp, (float) Math.exp(w.bv[last * dk + d] / LOG2E));
-            }
-            for (int a = 0; a < cn; a++) ops.mulExp2Diff(w.k, a * dk, w.bv, last * dk, w.bv, a * dk, w.tmp, a * dk, dk);
-            transpose(w.tmp, cn, dk, w.kt);
-        }
-        ops.matmulAdd(dk, dvp, cn, w.kt, 0, CHUNK, w.v, 0, dvp, st, 0, dvp);
+        ops.mulExp2DiffRows(cn, dk, q, qo, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
+        ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, vo, ldv, w.o, 0, dvp);
+        ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
+        ops.matmulAdd(dk, dvp, cn, w.kwt, 0, CHUNK, v, vo, ldv, st, 0, dvp);
     }
 
     /**
@@ -356,15 +366,6 @@ public final class ChunkedRecurrence {
                 for (int s = r0; s <= a; s++) {
                     w.a[a * CHUNK + s] = ops.gatedDot(w.q, a * dk, w.k, s * dk, w.bv, a * dk, w.bv, s * dk, dk);
                 }
-            }
-        }
-    }
-
-    /** {@code dst[d * CHUNK + a] = src[a * dk + d]}. */
-    private static void transpose(float[] src, int rows, int dk, float[] dst) {
-        for (int a = 0; a < rows; a++) {
-            for (int d = 0; d < dk; d++) {
-                dst[d * CHUNK + a] = src[a * dk + d];
             }
         }
     }

@@ -132,4 +132,64 @@ final class ScalarTileOps implements TileOps {
         }
         return s;
     }
+
+    // ------------------------------------------------------------------ linear-family chunk kernels (issue 6)
+
+    @Override
+    public void scaleRowsExp2Diff(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ps, float[] m,
+                                  int mOff, int ms, float[] out, int outOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            float f = (float) Math.exp((p[pOff + r * ps] - m[mOff + r * ms]) * LN2);
+            for (int i = 0; i < n; i++) {
+                out[outOff + r * ldo + i] = x[xOff + r * ldx + i] * f;
+            }
+        }
+    }
+
+    @Override
+    public void mulExp2DiffRows(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ldp, float[] m,
+                                int mOff, int ldm, float[] out, int outOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            mulExp2Diff(x, xOff + r * ldx, p, pOff + r * ldp, m, mOff + r * ldm, out, outOff + r * ldo, n);
+        }
+    }
+
+    @Override
+    public void transpose(int rows, int cols, float[] src, int sOff, int lds, float[] dst, int dOff, int ldd) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                dst[dOff + j * ldd + i] = src[sOff + i * lds + j];
+            }
+        }
+    }
+
+    @Override
+    public void causalScores(int m, int k, float[] q, int qOff, int ldq, float[] kt, int ktOff, int ldkt, float[] g,
+                             int gOff, float[] a, int aOff, int lda) {
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * lda;
+            java.util.Arrays.fill(a, ai, ai + m, 0f);
+            for (int p = 0; p < k; p++) {
+                float qv = q[qOff + i * ldq + p];
+                int kp = ktOff + p * ldkt;
+                for (int j = 0; j <= i; j++) {
+                    a[ai + j] += qv * kt[kp + j];
+                }
+            }
+            if (g != null) {
+                for (int j = 0; j <= i; j++) {
+                    a[ai + j] *= (float) Math.exp((g[gOff + i] - g[gOff + j]) * LN2);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a,
+                             int aOff, int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo) {
+        matmul(m, n, k, qg, qOff, ldq, s, sOff, lds, o, oOff, ldo);
+        for (int i = 0; i < m; i++) {
+            matmulAdd(1, n, i + 1, a, aOff + i * lda, lda, v, vOff, ldv, o, oOff + i * ldo, ldo);
+        }
+    }
 }

@@ -98,4 +98,41 @@ public interface TileOps {
 
     /** {@code sum x[i] y[i] 2^(p[i] - m[i])} (GLA's within-sub-chunk scores, spec 4.5). */
     float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n);
+
+    // ------------------------------------------------------------------ linear-family chunk kernels
+    // (ChunkedRecurrence, issue 6). Each is one call per chunk so the vector code sits in few, large methods.
+
+    /**
+     * {@code out[r][i] = x[r][i] * 2^(p[pOff + r * ps] - m[mOff + r * ms])} for {@code r < rows, i < n}: one gate
+     * factor per row (a stride of 0 repeats one value); rows at {@code xOff + r * ldx} and {@code outOff + r * ldo}
+     * (in place when they coincide). Exponents are {@code <= 127}.
+     */
+    void scaleRowsExp2Diff(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ps, float[] m, int mOff,
+                           int ms, float[] out, int outOff, int ldo);
+
+    /**
+     * {@code out[r][i] = x[r][i] * 2^(p[r][i] - m[r][i])} for {@code r < rows, i < n}, element-wise gate factors with
+     * row strides {@code ldp, ldm} (0 repeats one row). Exponents are {@code <= 127}.
+     */
+    void mulExp2DiffRows(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ldp, float[] m, int mOff,
+                         int ldm, float[] out, int outOff, int ldo);
+
+    /** {@code dst[j * ldd + i] = src[i * lds + j]} for {@code i < rows, j < cols}. */
+    void transpose(int rows, int cols, float[] src, int sOff, int lds, float[] dst, int dOff, int ldd);
+
+    /**
+     * Causal chunk scores: for {@code i < m}, {@code A[i][j] = (Σ_p Q[i][p] Kt[p][j]) 2^(g[i] - g[j])} when
+     * {@code j <= i} (factor 1 without {@code g}) and 0 when {@code i < j < m}. {@code Q [m x k]}, {@code Kt [k x m]}.
+     * Columns of A and Kt up to m rounded up to {@link #lanes()} may be read or written (the buffers must be that
+     * wide); {@code g} is non-increasing over {@code [0, m)} (cumulated log2 gates).
+     */
+    void causalScores(int m, int k, float[] q, int qOff, int ldq, float[] kt, int ktOff, int ldkt, float[] g, int gOff,
+                      float[] a, int aOff, int lda);
+
+    /**
+     * Chunk output {@code O[i] = Σ_p Qg[i][p] S[p] + Σ_{j <= i} A[i][j] V[j]} for {@code i < m}, rows of n floats (a
+     * multiple of {@link #lanes()}); O is overwritten. {@code A[i][j]} must be 0 for {@code i < j < m}.
+     */
+    void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a, int aOff,
+                      int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo);
 }

@@ -58,6 +58,9 @@ class CpuLinearTest {
         cs.add(new Case("scalar gate, very strong", Attention.gated().build(), 1, 100, 2, 16, 16, DType.F32, false, Gates.SCALAR, 1, true, false, -8));
         cs.add(new Case("GLA, reverse, cuSeqlens", Attention.gated().reverse(true).cuSeqlens(0, 33, 33, 180).build(), 1, 180, 3, 16, 8, DType.F32, false, Gates.VECTOR, 4, true, false));
         cs.add(new Case("plain D=128", Attention.linear().build(), 1, 130, 1, 128, 128, DType.F32, false, Gates.NONE, 1, false, false));
+        // Full 64-token chunks at bench-like widths: whole register panels, v padded (80 = 5 x 16) in the GLA one.
+        cs.add(new Case("GLA D=64, dv=80", Attention.gated().build(), 1, 150, 2, 64, 80, DType.F32, false, Gates.VECTOR, 16, true, false));
+        cs.add(new Case("normalized with decay D=64", Attention.linear().normalize(true).decay(-0.02f, -0.2f).build(), 1, 140, 2, 64, 64, DType.F32, false, Gates.NONE, 1, true, true));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
             cs.add(new Case("GLA half storage", Attention.gated().build(), 1, 100, 2, 32, 32, t, false, Gates.VECTOR, 16, true, false));
             cs.add(new Case("plain half storage", Attention.linear().build(), 1, 90, 2, 16, 16, t, true, Gates.NONE, 1, false, false));

@@ -400,4 +400,117 @@ final class PanamaTileOps implements TileOps {
         }
         return s;
     }
+
+    // ------------------------------------------------------------------ linear-family chunk kernels (issue 6)
+
+    @Override
+    public void scaleRowsExp2Diff(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ps, float[] m,
+                                  int mOff, int ms, float[] out, int outOff, int ldo) {
+        FloatVector f = FloatVector.zero(SP);
+        for (int r = 0; r < rows; r++) {
+            int lane = r % L;
+            if (lane == 0) {
+                // L row factors per vector exp2: gather-free for unit or zero strides, else lane by lane.
+                int cnt = Math.min(L, rows - r);
+                FloatVector pv, mv;
+                if (cnt == L && (ps == 0 || ps == 1) && (ms == 0 || ms == 1)) {
+                    pv = ps == 0 ? FloatVector.broadcast(SP, p[pOff]) : FloatVector.fromArray(SP, p, pOff + r);
+                    mv = ms == 0 ? FloatVector.broadcast(SP, m[mOff]) : FloatVector.fromArray(SP, m, mOff + r);
+                } else {
+                    float[] pd = new float[L], md = new float[L];
+                    for (int i = 0; i < cnt; i++) {
+                        pd[i] = p[pOff + (r + i) * ps];
+                        md[i] = m[mOff + (r + i) * ms];
+                    }
+                    pv = FloatVector.fromArray(SP, pd, 0);
+                    mv = FloatVector.fromArray(SP, md, 0);
+                }
+                f = exp2NonPositive(pv.sub(mv));
+            }
+            float fr = f.lane(lane);
+            int xi = xOff + r * ldx, oi = outOff + r * ldo;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector.fromArray(SP, x, xi + i).mul(fr).intoArray(out, oi + i);
+            }
+            for (; i < n; i++) {
+                out[oi + i] = x[xi + i] * fr;
+            }
+        }
+    }
+
+    @Override
+    public void mulExp2DiffRows(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ldp, float[] m,
+                                int mOff, int ldm, float[] out, int outOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * ldx, pi = pOff + r * ldp, mi = mOff + r * ldm, oi = outOff + r * ldo;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pi + i).sub(FloatVector.fromArray(SP, m, mi + i)));
+                FloatVector.fromArray(SP, x, xi + i).mul(e).intoArray(out, oi + i);
+            }
+            for (; i < n; i++) {
+                out[oi + i] = (float) (x[xi + i] * Math.exp((p[pi + i] - m[mi + i]) * LN2));
+            }
+        }
+    }
+
+    @Override
+    public void transpose(int rows, int cols, float[] src, int sOff, int lds, float[] dst, int dOff, int ldd) {
+        for (int i = 0; i < rows; i++) {
+            int si = sOff + i * lds;
+            for (int j = 0; j < cols; j++) {
+                dst[dOff + j * ldd + i] = src[si + j];
+            }
+        }
+    }
+
+    @Override
+    public void causalScores(int m, int k, float[] q, int qOff, int ldq, float[] kt, int ktOff, int ldkt, float[] g,
+                             int gOff, float[] a, int aOff, int lda) {
+        int width = (m + L - 1) / L * L;
+        if (width > lda || width > ldkt) {
+            gemm(false, m, m, k, q, qOff, ldq, kt, ktOff, ldkt, a, aOff, lda);
+            for (int i = 0; i < m; i++) {
+                int ai = aOff + i * lda;
+                for (int j = 0; j <= i && g != null; j++) {
+                    a[ai + j] *= (float) Math.exp((g[gOff + i] - g[gOff + j]) * LN2);
+                }
+                java.util.Arrays.fill(a, ai + i + 1, ai + m, 0f);
+            }
+            return;
+        }
+        // Row groups of L rows against the L-wide key blocks up to their diagonal block: the triangle only.
+        for (int g0 = 0; g0 < m; g0 += L) {
+            gemm(false, Math.min(L, m - g0), g0 + L, k, q, qOff + g0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + g0 * lda, lda);
+        }
+        FloatVector iota = FloatVector.fromArray(SP, IOTA, 0);
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * lda, diag = i - i % L;
+            if (g != null) {
+                FloatVector gi = FloatVector.broadcast(SP, g[gOff + i]);
+                for (int j = 0; j <= diag; j += L) {
+                    // Past the diagonal the exponent is positive; those lanes are zeroed below, so clamp it at 0.
+                    FloatVector e = exp2NonPositive(gi.sub(FloatVector.fromArray(SP, g, gOff + j)).min(0f));
+                    FloatVector.fromArray(SP, a, ai + j).mul(e).intoArray(a, ai + j);
+                }
+            }
+            FloatVector d = FloatVector.fromArray(SP, a, ai + diag);
+            d.blend(0f, iota.compare(VectorOperators.GT, i - diag)).intoArray(a, ai + diag);
+            if (diag + L < m) {
+                java.util.Arrays.fill(a, ai + diag + L, ai + m, 0f);
+            }
+        }
+    }
+
+    @Override
+    public void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a,
+                             int aOff, int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo) {
+        gemm(false, m, n, k, qg, qOff, ldq, s, sOff, lds, o, oOff, ldo);
+        // Row groups of L rows read A only up to their diagonal block (A is 0 above the diagonal).
+        for (int g0 = 0; g0 < m; g0 += L) {
+            gemm(true, Math.min(L, m - g0), n, Math.min(g0 + L, m), a, aOff + g0 * lda, lda, v, vOff, ldv, o,
+                    oOff + g0 * ldo, ldo);
+        }
+    }
 }
