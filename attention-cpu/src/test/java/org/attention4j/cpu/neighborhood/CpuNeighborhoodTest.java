@@ -54,6 +54,12 @@ class CpuNeighborhoodTest {
         cs.add(new Case("2-D 40x37 k=13 GQA", Attention.neighborhood(13, 13).build(), new int[] {40, 37}, 4, 2, 32, 32, DType.F32, false));
         cs.add(new Case("2-D 9x90 k=(3,71) causal (F,T)", Attention.neighborhood(3, 71).causal(false, true).build(), new int[] {9, 90}, 1, 1, 16, 16, DType.F32, false));
         cs.add(new Case("3-D 9x12x20 k=7 d=(1,1,2)", Attention.neighborhood(7, 7, 7).dilation(1, 1, 2).build(), new int[] {9, 12, 20}, 2, 1, 16, 24, DType.F32, true));
+        // A long causal 1-D window (k = 801: many key tiles per query tile), a 25 x 23 window (a box of several key
+        // tiles per row), a strided causal last axis.
+        cs.add(new Case("1-D L=1203 k=801 causal GQA", Attention.neighborhood(801).causal(true).build(), new int[] {1203}, 2, 1, 16, 8, DType.F32, false));
+        cs.add(new Case("2-D 30x41 k=(25,23)", Attention.neighborhood(25, 23).build(), new int[] {30, 41}, 1, 1, 16, 16, DType.F32, true));
+        cs.add(new Case("2-D 10x43 k=(3,9) s=(1,3) causal (F,T)", Attention.neighborhood(3, 9).stride(1, 3).causal(false, true).build(),
+                new int[] {10, 43}, 2, 2, 8, 8, DType.F32, false));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
             cs.add(new Case("2-D 12x13 k=5 half storage", Attention.neighborhood(5).build(), new int[] {12, 13}, 2, 1, 32, 32, t, false));
         }
