@@ -135,7 +135,28 @@ public final class OnlineSoftmax {
         softmaxAndAccumulate(j0, n, v, vOff, ldv, dv);
     }
 
-    /** The online-softmax step over the score tile {@code s}, then {@code acc += P V} over {@code cols} value columns. */
+    /**
+     * The {@code rows x KEY_TILE} score tile (leading dimension {@link #KEY_TILE}) for callers that compute
+     * scores themselves (decoding walks keys token-major over every kv head): fill columns {@code [0, n)} with
+     * {@code q . k}, call {@link #weights}, then add {@code P V} to {@link #acc} from this tile.
+     */
+    float[] scoreTile() {
+        return s;
+    }
+
+    /**
+     * {@link #visitInPlace} without its {@code P V} product: the online-softmax step over the caller's score
+     * tile for keys {@code j0 .. j0+n-1}; {@link #acc} is rescaled and the tile then holds the weights (0 past
+     * column n and outside each row's range).
+     */
+    void weights(int j0, int n) {
+        softmaxAndAccumulate(j0, n, null, 0, 0, 0);
+    }
+
+    /**
+     * The online-softmax step over the score tile {@code s}, then {@code acc += P V} over {@code cols} value
+     * columns ({@code v == null}: the caller adds {@code P V}).
+     */
     private void softmaxAndAccumulate(int j0, int n, float[] v, int vOff, int ldv, int cols) {
         boolean rescale = false;
         if (n == KEY_TILE && softcap2 == 0 && !anyAlibi) {
@@ -210,7 +231,7 @@ public final class OnlineSoftmax {
                 if (alpha[r] != 1f) ops.scale(acc, r * dvp, dvp, alpha[r]);
             }
         }
-        ops.matmulAdd(r1 - r0, cols, n, s, r0 * KEY_TILE, KEY_TILE, v, vOff, ldv, acc, r0 * dvp, dvp);
+        if (v != null) ops.matmulAdd(r1 - r0, cols, n, s, r0 * KEY_TILE, KEY_TILE, v, vOff, ldv, acc, r0 * dvp, dvp);
     }
 
     /**

@@ -135,4 +135,33 @@ public interface TileOps {
      */
     void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a, int aOff,
                       int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo);
+
+    // ------------------------------------------------------------------ decode (DecodeKernel, issue 6)
+
+    /**
+     * Decode's key-major scores, step 1: for one key {@code b[bOff .. bOff+k)} and m query rows
+     * {@code a[aOff + i * lda ..]}, writes {@link #lanes} floats {@code part[pOff + i * ldp ..]} whose sum is
+     * the dot product (vector partial sums: no horizontal reduction per key).
+     */
+    default void decodePartials(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, float[] part, int pOff, int ldp) {
+        int w = lanes();
+        for (int i = 0; i < m; i++) {
+            int o = pOff + i * ldp;
+            part[o] = dot(a, aOff + i * lda, b, bOff, k);
+            java.util.Arrays.fill(part, o + 1, o + w, 0f);
+        }
+    }
+
+    /**
+     * Decode's key-major scores, step 2: {@code c[cOff + j] = sum of part[pOff + j * lanes() .. + lanes())}
+     * for {@code j < lanes()} (the {@link #decodePartials} of lanes() consecutive keys); may overwrite part.
+     */
+    default void decodeFold(float[] part, int pOff, float[] c, int cOff) {
+        int w = lanes();
+        for (int j = 0; j < w; j++) {
+            float s = 0;
+            for (int l = 0; l < w; l++) s += part[pOff + j * w + l];
+            c[cOff + j] = s;
+        }
+    }
 }

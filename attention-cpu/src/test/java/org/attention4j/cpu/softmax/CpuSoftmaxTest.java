@@ -57,6 +57,12 @@ class CpuSoftmaxTest {
         cs.add(new Case("decode 4 new tokens, chunks, softcap, strided", Attention.softmax().causal(true).softcap(3.0).build(), 1, 4, 5000, 4, 4, 32, 32, DType.F32, true, null, null));
         cs.add(new Case("decode 16 new tokens, window, GQA 3:1", Attention.slidingWindow(500, 0).build(), 1, 16, 3000, 6, 2, 32, 20, DType.F32, false, null, new int[] {2900}));
         cs.add(new Case("decode empty range next to a full one", Attention.softmax().build(), 2, 1, 300, 2, 1, 8, 8, DType.F32, false, new int[] {0, 40}, new int[] {300, 40}));
+        // The in-place fp32 decode path at D = lanes multiples: key-major partial sums folded every L keys,
+        // ranges and chunk ends that leave partial key blocks and tiles, GQA rows sharing each key.
+        cs.add(new Case("decode D=128 GQA 2:1, odd cache, ranges", Attention.softmax().causal(true).build(), 2, 1, 4097, 8, 4, 128, 128, DType.F32, false,
+                new int[] {0, 9}, new int[] {4097, 3001}));
+        cs.add(new Case("decode D=48 2 tokens, window, softcap", Attention.slidingWindow(1000, 0).softcap(5.0).build(), 1, 2, 2053, 2, 2, 48, 40, DType.F32, true, null, null));
+        cs.add(new Case("decode D=16 GQA 4:1, 37 keys", Attention.softmax().build(), 1, 1, 37, 4, 1, 16, 16, DType.F32, false, null, null));
         cs.add(new Case("17 queries take the tiled path", Attention.softmax().causal(true).build(), 1, 17, 300, 2, 1, 8, 8, DType.F32, false, null, null));
         cs.add(new Case("causal D=128 tiles not dividing", Attention.softmax().causal(true).build(), 1, 257, 257, 2, 1, 128, 128, DType.F32, false, null, null));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
