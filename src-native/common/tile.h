@@ -76,12 +76,25 @@ __device__ __forceinline__ float tanh_from_exp2(float x_times_2log2e) {
 // ---------------------------------------------------------------------------------------------
 // cp.async (16 bytes, L2 only), with zero fill when src_bytes == 0
 // ---------------------------------------------------------------------------------------------
+// The cp.async of every kernel, with an L2 prefetch hint of A4J_L2_PREFETCH bytes (256 by default;
+// 128, or 0 for none: e.g. CUDAFLAGS=-DA4J_L2_PREFETCH=0 when configuring).
+#ifndef A4J_L2_PREFETCH
+#define A4J_L2_PREFETCH 256
+#endif
+#if A4J_L2_PREFETCH == 256
+#define A4J_CP_ASYNC_16 "cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n"
+#elif A4J_L2_PREFETCH == 128
+#define A4J_CP_ASYNC_16 "cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n"
+#else
+#define A4J_CP_ASYNC_16 "cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+#endif
+
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 __device__ __forceinline__ void cp_async_16(void* smem_dst, const void* gmem_src, bool valid) {
   const int src_bytes = valid ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(smem_dst)), "l"(gmem_src),
+  asm volatile(A4J_CP_ASYNC_16 ::"r"(smem_addr(smem_dst)), "l"(gmem_src),
                "r"(src_bytes));
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }

@@ -88,7 +88,7 @@ __device__ __forceinline__ void load_tile_sw128(uint32_t smem_base, T* smem_ptr,
         const int64_t off = row_off(r);
         const bool ok = off >= 0 && cc * 8 < ncols;
         const uint32_t dst = smem_base + sw128_chunk(r, cc, ROWS);
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst),
+        asm volatile(A4J_CP_ASYNC_16 ::"r"(dst),
                      "l"(ok ? static_cast<const void*>(base + off + cc * 8) : static_cast<const void*>(base)),
                      "r"(ok ? 16 : 0));
       }
