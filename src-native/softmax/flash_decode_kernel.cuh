@@ -12,7 +12,7 @@
 #pragma once
 
 #include "flash_fwd_kernel.cuh"
-#include "flash_fwd_sm90_kernel.cuh"  // sm90_logits / sm90_pack_p: the m16n8 accumulator layout
+#include "accum_layout.cuh"
 #include "tile_config.h"
 
 namespace a4j {
@@ -141,7 +141,7 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdPa
       Mma::mma(*reinterpret_cast<float(*)[4]>(&sc[0]), a, bb[0], bb[1]);
       Mma::mma(*reinterpret_cast<float(*)[4]>(&sc[4]), a, bb[2], bb[3]);
     }
-    sm90_logits<kC>(p, bi, sc, c, g, t, mask_below, mask_from);
+    m16n8_logits<kC>(p, bi, sc, c, g, t, mask_below, mask_from);
     float alpha[2];
     softmax.update([&](int r, int col) -> float& { return sc[(col >> 1) * 4 + 2 * r + (col & 1)]; }, exp_scale, alpha);
 #pragma unroll
@@ -149,7 +149,7 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdPa
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc_o[d][e] *= alpha[e >> 1];
     uint32_t pa[1][4];
-    sm90_pack_p<T, kC>(sc, pa);
+    m16n8_pack_p<T, kC>(sc, pa);
     const uint32_t sVa = smem_addr(stage_v(s)) + vOff;
 #pragma unroll
     for (int dp = 0; dp < kHD / 16; ++dp) {

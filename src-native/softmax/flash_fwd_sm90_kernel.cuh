@@ -15,6 +15,7 @@
 #pragma once
 
 #include "../common/wgmma.h"
+#include "accum_layout.cuh"
 #include "flash_fwd_kernel.cuh"
 
 namespace a4j {
@@ -104,56 +105,6 @@ __device__ __forceinline__ void load_tile_sw128(uint32_t smem_base, T* smem_ptr,
   }
 }
 
-
-// Logits of one S tile in the wgmma accumulator layout (as in flash_fwd_kernel.cuh): softcap,
-// ALiBi, mask. s[4 nb + 2 h + e] is row row0 + 8h, key n*BN + 8 nb + 2t + e.
-template <int kBN>
-__device__ __forceinline__ void sm90_logits(const FwdParams& p, const BlockInfo& bi, float (&s)[kBN / 2], int n,
-                                            int row0, int t, int mask_below, int mask_from) {
-  constexpr int kNB = kBN / 8;
-  const int Sk_b = bi.Sk_b;
-  if (p.plain_logits == 0) {
-#pragma unroll
-    for (int i = 0; i < kBN / 2; ++i)
-      s[i] = p.has_softcap ? tanh_from_exp2(s[i] * p.softcap_prescale2) * p.softcap_log2 : s[i] * p.scale_log2;
-    if (p.alibi != nullptr) {
-#pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int rr = min(bi.m0 + row0 + 8 * h, p.M - 1);
-        const int ip = bi.row_query(p, rr) + bi.off;
-        const float slope2 = alibi_slope(p, bi.b, bi.row_head(p, rr)) * kLog2e;
-#pragma unroll
-        for (int nb = 0; nb < kNB; ++nb)
-#pragma unroll
-          for (int e = 0; e < 2; ++e) s[nb * 4 + 2 * h + e] += slope2 * alibi_distance(p, ip, n * kBN + nb * 8 + 2 * t + e);
-      }
-    }
-  }
-  if (n < mask_below || n >= mask_from) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int rr = min(bi.m0 + row0 + 8 * h, p.M - 1);
-      const KeyRange vis = key_range(p, Sk_b, bi.row_query(p, rr) + bi.off);
-#pragma unroll
-      for (int nb = 0; nb < kNB; ++nb)
-#pragma unroll
-        for (int e = 0; e < 2; ++e)
-          if (!vis.contains(n * kBN + nb * 8 + 2 * t + e)) s[nb * 4 + 2 * h + e] = -INFINITY;
-    }
-  }
-}
-
-// The S accumulator (after softmax: P) as the register-A operand of O += P V, 16 keys per MMA.
-template <class T, int kBN>
-__device__ __forceinline__ void sm90_pack_p(const float (&s)[kBN / 2], uint32_t (&pa)[kBN / 16][4]) {
-#pragma unroll
-  for (int ks = 0; ks < kBN / 16; ++ks) {
-    pa[ks][0] = pack2<T>(s[(2 * ks) * 4 + 0], s[(2 * ks) * 4 + 1]);
-    pa[ks][1] = pack2<T>(s[(2 * ks) * 4 + 2], s[(2 * ks) * 4 + 3]);
-    pa[ks][2] = pack2<T>(s[(2 * ks + 1) * 4 + 0], s[(2 * ks + 1) * 4 + 1]);
-    pa[ks][3] = pack2<T>(s[(2 * ks + 1) * 4 + 2], s[(2 * ks + 1) * 4 + 3]);
-  }
-}
 
 // Epilogue of both sm90 kernels: O / l through shared memory (the Q tile), 16-byte stores, lse.
 template <class KT, class Softmax>
@@ -301,7 +252,7 @@ __global__ void __launch_bounds__(KT::kNThreads, KT::kMinBlocks) flash_fwd_sm90_
     }
   };
   auto softmax_tile = [&](int i, float (&alpha)[2]) {
-    sm90_logits<kBN>(p, bi, s, n_hi - 1 - i, row0, t, mask_below, mask_from);
+    m16n8_logits<kBN>(p, bi, s, n_hi - 1 - i, row0, t, mask_below, mask_from);
     softmax.update([&](int r, int c) -> float& { return s[(c >> 1) * 4 + 2 * r + (c & 1)]; }, exp_scale, alpha);
   };
 
@@ -318,7 +269,7 @@ __global__ void __launch_bounds__(KT::kNThreads, KT::kMinBlocks) flash_fwd_sm90_
     fence_regs(s);
     float alpha[2];
     softmax_tile(0, alpha);  // acc_o is 0: no rescale
-    sm90_pack_p<T, kBN>(s, pa);
+    m16n8_pack_p<T, kBN>(s, pa);
   }
   __syncthreads();
   if (num_tiles > 1) load_v(1);
@@ -348,7 +299,7 @@ __global__ void __launch_bounds__(KT::kNThreads, KT::kMinBlocks) flash_fwd_sm90_
     for (int db = 0; db < kDB; ++db)
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc_o[db * 4 + e] *= alpha[e >> 1];
-    sm90_pack_p<T, kBN>(s, pa);
+    m16n8_pack_p<T, kBN>(s, pa);
     __syncthreads();  // every warpgroup is done with P_{i-1} V_{i-1}
     if (i + 1 < num_tiles) load_v(i + 1);
   }
