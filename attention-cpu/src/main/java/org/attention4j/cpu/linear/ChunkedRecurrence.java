@@ -287,19 +287,19 @@ public final class ChunkedRecurrence {
      */
     private static void chunk(Gate kind, TileOps ops, Work w, int cn, int dk, int dvp) {
         float[] st = w.state, q = w.q, v = w.v;
-        int qo = 0, vo = 0, ldv = dvp, last = cn - 1;
+        int last = cn - 1;
         switch (kind) {
             case NONE:
-                ops.causalScores(cn, dk, q, qo, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
-                ops.causalOutput(cn, dvp, dk, q, qo, dk, st, 0, dvp, w.a, 0, CHUNK, v, vo, ldv, w.o, 0, dvp);
-                ops.matmulAdd(dk, dvp, cn, w.kt, 0, CHUNK, v, vo, ldv, st, 0, dvp);
+                ops.causalScores(cn, dk, q, 0, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
+                ops.causalOutput(cn, dvp, dk, q, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
+                ops.matmulAdd(dk, dvp, cn, w.kt, 0, CHUNK, v, 0, dvp, st, 0, dvp);
                 break;
             case SCALAR:
-                ops.causalScores(cn, dk, q, qo, dk, w.kt, 0, CHUNK, w.bs, 0, w.a, 0, CHUNK);
-                ops.scaleRowsExp2Diff(cn, dk, q, qo, dk, w.bs, 0, 1, w.zeros, 0, 0, w.qg, 0, dk);
-                ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, vo, ldv, w.o, 0, dvp);
+                ops.causalScores(cn, dk, q, 0, dk, w.kt, 0, CHUNK, w.bs, 0, w.a, 0, CHUNK);
+                ops.scaleRowsExp2Diff(cn, dk, q, 0, dk, w.bs, 0, 1, w.zeros, 0, 0, w.qg, 0, dk);
+                ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
                 // (K ⊙ 2^{b_last - b})^T V as K^T (V ⊙ 2^{b_last - b}): the scores' K^T serves the state too.
-                ops.scaleRowsExp2Diff(cn, dvp, v, vo, ldv, w.bs, last, 0, w.bs, 0, 1, w.vw, 0, dvp);
+                ops.scaleRowsExp2Diff(cn, dvp, v, 0, dvp, w.bs, last, 0, w.bs, 0, 1, w.vw, 0, dvp);
                 ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, w.bs, last, 0, w.zeros, 0, 0, st, 0, dvp);
                 ops.matmulAdd(dk, dvp, cn, w.kt, 0, CHUNK, w.vw, 0, dvp, st, 0, dvp);
                 break;
@@ -312,26 +312,26 @@ public final class ChunkedRecurrence {
     /** The chunk with per-key-dimension gates (GLA). */
     private static void vectorGateChunk(TileOps ops, Work w, int cn, int dk, int dvp) {
         float[] st = w.state, q = w.q, k = w.k, v = w.v, bv = w.bv;
-        int qo = 0, ko = 0, vo = 0, ldv = dvp, last = cn - 1;
+        int last = cn - 1;
         float span = 0f;
         for (int d = 0; d < dk; d++) span = Math.max(span, bv[d] - bv[last * dk + d]);
         // Kw = K ⊙ 2^{b_last - b} (state), as Kw^T.
-        ops.mulExp2DiffRows(cn, dk, k, ko, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
+        ops.mulExp2DiffRows(cn, dk, k, 0, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
         ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
         if (span <= MAX_FACTORED_SPAN) {
             // One reference row (b_0) for the whole chunk: A = (Q ⊙ 2^{b - b_0}) (K ⊙ 2^{b_0 - b})^T, every factor
             // within [2^-span, 2^span]; K ⊙ 2^{b_0 - b} is Kw ⊙ 2^{b_0 - b_last}, one factor per row of Kw^T.
-            ops.mulExp2DiffRows(cn, dk, q, qo, dk, bv, 0, dk, bv, 0, 0, w.qn, 0, dk);
+            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, bv, 0, 0, w.qn, 0, dk);
             ops.scaleRowsExp2Diff(dk, cn, w.kwt, 0, CHUNK, bv, 0, 1, bv, last * dk, 1, w.kt, 0, CHUNK);
             ops.causalScores(cn, dk, w.qn, 0, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
         } else {
             Arrays.fill(w.a, 0, cn * CHUNK, 0f);
             glaScores(ops, w, cn, dk);
         }
-        ops.mulExp2DiffRows(cn, dk, q, qo, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
-        ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, vo, ldv, w.o, 0, dvp);
+        ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
+        ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
         ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
-        ops.matmulAdd(dk, dvp, cn, w.kwt, 0, CHUNK, v, vo, ldv, st, 0, dvp);
+        ops.matmulAdd(dk, dvp, cn, w.kwt, 0, CHUNK, v, 0, dvp, st, 0, dvp);
     }
 
     /**

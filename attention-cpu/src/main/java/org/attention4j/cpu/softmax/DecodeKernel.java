@@ -200,12 +200,12 @@ final class DecodeKernel {
             }
             lo = Math.max(lo, from);
             hi = Math.min(hi, to);
-            long ks0 = kr.stride(0), ks1 = kr.stride(1), ks2 = kr.stride(2), ks3 = kr.stride(3);
-            long vs0 = vr.stride(0), vs1 = vr.stride(1), vs2 = vr.stride(2), vs3 = vr.stride(3);
             if (kArr != null && vArr != null) {
                 runInPlace(sc, b, lo, hi);
                 return;
             }
+            long ks0 = kr.stride(0), ks1 = kr.stride(1), ks2 = kr.stride(2), ks3 = kr.stride(3);
+            long vs0 = vr.stride(0), vs1 = vr.stride(1), vs2 = vr.stride(2), vs3 = vr.stride(3);
             // Tiles start at the first visible key of the chunk: in place, nothing needs aligning.
             for (int j0 = lo; j0 < hi; j0 += KEY_TILE) {
                 int cols = Math.min(KEY_TILE, hi - j0);

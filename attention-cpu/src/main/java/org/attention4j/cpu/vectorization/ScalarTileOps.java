@@ -4,6 +4,11 @@ package org.attention4j.cpu.vectorization;
 final class ScalarTileOps implements TileOps {
     private static final double LN2 = Math.log(2);
 
+    /** {@code 2^x}: the scalar path's softmax and gate exponentials. */
+    private static double exp2(double x) {
+        return Math.exp(x * LN2);
+    }
+
     @Override
     public String description() {
         return "scalar fp32 loops";
@@ -66,7 +71,7 @@ final class ScalarTileOps implements TileOps {
     public float exp2Shifted(float[] x, int off, int n, float shift) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp((x[off + i] - shift) * LN2);
+            float e = (float) exp2(x[off + i] - shift);
             x[off + i] = e;
             sum += e;
         }
@@ -120,7 +125,7 @@ final class ScalarTileOps implements TileOps {
     @Override
     public void mulExp2Diff(float[] x, int xOff, float[] p, int pOff, float[] m, int mOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) {
-            out[outOff + i] = (float) (x[xOff + i] * Math.exp((p[pOff + i] - m[mOff + i]) * LN2));
+            out[outOff + i] = (float) (x[xOff + i] * exp2(p[pOff + i] - m[mOff + i]));
         }
     }
 
@@ -128,7 +133,7 @@ final class ScalarTileOps implements TileOps {
     public float gatedDot(float[] x, int xOff, float[] y, int yOff, float[] p, int pOff, float[] m, int mOff, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) {
-            s += x[xOff + i] * y[yOff + i] * (float) Math.exp((p[pOff + i] - m[mOff + i]) * LN2);
+            s += x[xOff + i] * y[yOff + i] * (float) exp2(p[pOff + i] - m[mOff + i]);
         }
         return s;
     }
@@ -139,7 +144,7 @@ final class ScalarTileOps implements TileOps {
     public void scaleRowsExp2Diff(int rows, int n, float[] x, int xOff, int ldx, float[] p, int pOff, int ps, float[] m,
                                   int mOff, int ms, float[] out, int outOff, int ldo) {
         for (int r = 0; r < rows; r++) {
-            float f = (float) Math.exp((p[pOff + r * ps] - m[mOff + r * ms]) * LN2);
+            float f = (float) exp2(p[pOff + r * ps] - m[mOff + r * ms]);
             for (int i = 0; i < n; i++) {
                 out[outOff + r * ldo + i] = x[xOff + r * ldx + i] * f;
             }
@@ -178,7 +183,7 @@ final class ScalarTileOps implements TileOps {
             }
             if (g != null) {
                 for (int j = 0; j <= i; j++) {
-                    a[ai + j] *= (float) Math.exp((g[gOff + i] - g[gOff + j]) * LN2);
+                    a[ai + j] *= (float) exp2(g[gOff + i] - g[gOff + j]);
                 }
             }
         }
