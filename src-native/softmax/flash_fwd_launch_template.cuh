@@ -9,6 +9,7 @@
 #include "flash_decode_kernel.cuh"
 #include "flash_fwd_kernel.cuh"
 #include "flash_fwd_sm90_kernel.cuh"
+#include "flash_fwd_sm90_ws_kernel.cuh"
 #include "launch.h"
 #include "tile_config.h"
 
@@ -94,6 +95,19 @@ cudaError_t run_fwd_sm90_tile_impl(const FwdParams& p, cudaStream_t stream) {
   static_assert(HD == 64 || HD == 128, "sm90 tiles: D = 64 or 128");
   using KT = FlashFwdSm90Traits<typename PathTypes<P>::Tin, HD, BN, BM, MB>;
   return launch_flash_sm90_pipe<KT>(p, stream);
+}
+
+template <Path P, int HD>
+cudaError_t run_fwd_sm90_ws_impl(const FwdParams& p, const Sm90TmaMaps& maps, cudaStream_t stream) {
+  static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
+  using KT = FlashFwdSm90WsTraits<typename PathTypes<P>::Tin, HD, sm90_ws_block_n(HD), sm90_ws_stages(HD)>;
+  static_assert(KT::kSmem == sm90_ws_smem_bytes(HD), "tile_config.h and the sm90 ws traits disagree");
+  auto kernel = &flash_fwd_sm90_ws_kernel<KT>;
+  cudaError_t e = set_smem(kernel, KT::kSmem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p, maps);
+  return cudaGetLastError();
 }
 
 }  // namespace a4j

@@ -106,14 +106,17 @@ __device__ __forceinline__ void load_tile_sw128(uint32_t smem_base, T* smem_ptr,
 }
 
 
-// Epilogue of both sm90 kernels: O / l through shared memory (the Q tile), 16-byte stores, lse.
-template <class KT, class Softmax>
+// Epilogue of the sm90 kernels: O / l through shared memory (the Q tile), 16-byte stores, lse. The
+// threads tid in [0, nthreads) that own tile rows [first_row, first_row + rows) write them; `sync`
+// is a barrier over exactly those threads (the whole CTA, or one warpgroup of the warp-specialized
+// kernel, whose other warpgroup may still be reading its own Q rows).
+template <class KT, class Softmax, class Sync>
 __device__ __forceinline__ void sm90_epilogue(const FwdParams& p, const BlockInfo& bi, unsigned char* smem,
                                               const float (&acc_o)[KT::kHeadDim / 2], const Softmax& softmax,
-                                              int row0, int t) {
+                                              int row0, int t, int first_row, int rows, int tid, int nthreads,
+                                              const Sync& sync) {
   using T = typename KT::Tin;
-  constexpr int kBM = KT::kBlockM, kHD = KT::kHeadDim, kNT = KT::kNThreads, kDB = kHD / 8;
-  const int tid = threadIdx.x;
+  constexpr int kBM = KT::kBlockM, kHD = KT::kHeadDim, kDB = kHD / 8;
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
     float inv_l, lse;
@@ -128,13 +131,13 @@ __device__ __forceinline__ void sm90_epilogue(const FwdParams& p, const BlockInf
     const int rr = bi.m0 + r;
     if (rr < bi.row_end && t == 0) store_lse(p, bi, bi.row_query(p, rr), bi.row_head(p, rr), lse);
   }
-  __syncthreads();
-  const int nrows = bi.row_end - bi.m0;
+  sync();
+  const int nrows = min(rows, bi.row_end - bi.m0 - first_row);
   if (p.vec_store16) {
     constexpr int kCpr = kHD / 8;
     const int cpr = p.Dv / 8;
-    for (int c = tid; c < nrows * kCpr; c += kNT) {
-      const int r = c / kCpr, cc = c % kCpr;
+    for (int c = tid; c < nrows * kCpr; c += nthreads) {
+      const int r = first_row + c / kCpr, cc = c % kCpr;
       if (cc >= cpr) continue;
       const int rr = bi.m0 + r;
       T* dst = static_cast<T*>(p.o) + bi.b * p.o_sb + bi.row_query(p, rr) * p.o_sr + bi.row_head(p, rr) * p.o_sh +
@@ -142,8 +145,8 @@ __device__ __forceinline__ void sm90_epilogue(const FwdParams& p, const BlockInf
       *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(smem + sw128_chunk(r, cc, kBM));
     }
   } else {
-    for (int e = tid; e < nrows * p.Dv; e += kNT) {
-      const int r = e / p.Dv, col = e % p.Dv;
+    for (int e = tid; e < nrows * p.Dv; e += nthreads) {
+      const int r = first_row + e / p.Dv, col = e % p.Dv;
       const int rr = bi.m0 + r;
       T* dst = static_cast<T*>(p.o) + bi.b * p.o_sb + bi.row_query(p, rr) * p.o_sr + bi.row_head(p, rr) * p.o_sh + col;
       *dst = *reinterpret_cast<const T*>(smem + sw128_chunk(r, col >> 3, kBM) + (col & 7) * 2);
@@ -317,7 +320,7 @@ __global__ void __launch_bounds__(KT::kNThreads, KT::kMinBlocks) flash_fwd_sm90_
   fence_regs(acc_o);
   __syncthreads();  // every warpgroup is done with the Q tile (the epilogue reuses it)
 
-  sm90_epilogue<KT>(p, bi, smem, acc_o, softmax, row0, t);
+  sm90_epilogue<KT>(p, bi, smem, acc_o, softmax, row0, t, 0, kBM, tid, kNT, [] { __syncthreads(); });
 #endif  // __CUDA_ARCH_FEAT_SM90_ALL
 }
 

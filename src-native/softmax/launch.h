@@ -6,6 +6,7 @@
 
 #include "params.h"
 #include "tile_config.h"
+#include "tma_maps.h"
 
 namespace a4j {
 
@@ -28,6 +29,9 @@ cudaError_t run_fwd_sm90_pipe(const FwdParams& p, cudaStream_t stream);
 // ... with other tiles: BM Q rows (one warpgroup per 64), BN keys, MB CTAs per SM (tile_config.h).
 template <Path P, int HD, int BM, int BN, int MB>
 cudaError_t run_fwd_sm90_tile(const FwdParams& p, cudaStream_t stream);
+// ... warp-specialized (TMA producer warpgroup, two ping-ponged consumer warpgroups; 128 x 128 tiles).
+template <Path P, int HD>
+cudaError_t run_fwd_sm90_ws(const FwdParams& p, const Sm90TmaMaps& maps, cudaStream_t stream);
 
 // Merge of split partials into the output (dtype: A4J_F32 / A4J_F16 / A4J_BF16); pdl: launch it as a
 // programmatic dependent of the split kernel (cc >= 9.0 only).

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <cudaTypedefs.h>  // PFN_cuTensorMapEncodeTiled
+
 #include "../common/device_info.h"
 #include "../common/status.h"
 #include "../include/attention4j/attention4j.h"
@@ -273,7 +275,8 @@ bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #if defined(A4J_HAS_SM90A)
   if (path != Path::kBf16 && path != Path::kFp16) return false;
   if (!sm90_supports(hd) || dev.cc_major != 9 || dev.cc_minor != 0) return false;
-  if (std::max(sm90_pipe_smem_bytes(hd), sm90_pipe_smem_bytes(hd, kSm90MaxBlockM)) > dev.smem_optin)
+  if (std::max({sm90_pipe_smem_bytes(hd), sm90_pipe_smem_bytes(hd, kSm90MaxBlockM), sm90_ws_smem_bytes(hd)}) >
+      dev.smem_optin)
     return false;
   return !env_flag_set("A4J_DISABLE_WGMMA");
 #else
@@ -284,25 +287,79 @@ bool use_sm90(Path path, int hd, const DeviceInfo& dev) {
 #endif
 }
 
-// The tile of the pipelined kernel (tile_config.h): forced by A4J_SM90_TILE (one of this head dim's
-// tiles, "BMxBN" or "BMxBNx2"), else the measured choice.
+// The tile of the wgmma kernels (tile_config.h): forced by A4J_SM90_TILE (one of this head dim's
+// tiles, "BMxBN", "BMxBNx2" or "BMxBNws"), else the measured choice.
 Sm90Tile sm90_tile(int hd) {
   if (const char* v = std::getenv("A4J_SM90_TILE")) {
     for (const Sm90Tile& t : kSm90Tiles) {
-      char name[16];
-      if (t.min_blocks > 1)
-        std::snprintf(name, sizeof(name), "%dx%dx%d", t.block_m, t.block_n, t.min_blocks);
-      else
-        std::snprintf(name, sizeof(name), "%dx%d", t.block_m, t.block_n);
+      char name[24];
+      std::snprintf(name, sizeof(name), "%dx%d%s%s", t.block_m, t.block_n, t.min_blocks > 1 ? "x2" : "",
+                    t.ws ? "ws" : "");
       if (t.head_dim == hd && std::strcmp(v, name) == 0) return t;
     }
   }
-  return hd == 64 ? Sm90Tile{64, 128, 64, 2} : Sm90Tile{hd, 128, 128, 1};
+  return Sm90Tile{hd, 128, 128, 1, true};
+}
+
+// cuTensorMapEncodeTiled through the runtime (no link against the driver library), looked up once.
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void* f = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &found) !=
+            cudaSuccess ||
+        found != cudaDriverEntryPointSuccess) {
+      cudaGetLastError();
+      return static_cast<PFN_cuTensorMapEncodeTiled_v12000>(nullptr);
+    }
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+  }();
+  return fn;
+}
+
+// One [B, rows, heads, features] tensor (strides in elements) as a 4-D map with boxes of 64 features x
+// box_rows rows, 128-byte swizzle. False where TMA cannot address it (strides not multiples of 16
+// bytes, misaligned base, sizes out of range): the caller falls back to the cp.async kernel.
+bool encode_map(CUtensorMap& map, const void* base, CUtensorMapDataType type, int features, int rows, int heads,
+                int batch, int64_t s_row, int64_t s_head, int64_t s_batch, int box_rows) {
+  const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
+  if (encode == nullptr || (reinterpret_cast<uintptr_t>(base) & 15) != 0) return false;
+  const int64_t strides[3] = {s_row, s_head, s_batch};
+  const int sizes[3] = {rows, heads, batch};
+  cuuint64_t dims[4] = {cuuint64_t(features), cuuint64_t(rows), cuuint64_t(heads), cuuint64_t(batch)};
+  cuuint64_t byte_strides[3];
+  for (int i = 0; i < 3; ++i) {
+    int64_t b = strides[i] * 2;
+    if (sizes[i] == 1 && (b <= 0 || b % 16 != 0)) b = 16;  // an extent of one: the stride is never used
+    if (b <= 0 || b % 16 != 0 || b >= (int64_t(1) << 40)) return false;
+    byte_strides[i] = cuuint64_t(b);
+  }
+  cuuint32_t box[4] = {64, cuuint32_t(box_rows), 1, 1};
+  cuuint32_t elem_strides[4] = {1, 1, 1, 1};
+  return encode(&map, type, 4, const_cast<void*>(base), dims, byte_strides, box, elem_strides,
+                CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+// The warp-specialized kernel needs whole-tensor addressing: no per-batch key ranges, one query per
+// tile row, no splits, and maps for q, k and v.
+bool encode_ws_maps(const FwdParams& p, Path path, Sm90TmaMaps& maps) {
+  if (p.k_start != nullptr || p.k_end != nullptr || p.G != 1 || p.num_splits != 1 || !p.vec_load) return false;
+  const CUtensorMapDataType type = path == Path::kBf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  return encode_map(maps.q, p.q, type, p.D, p.Sq, p.H, p.B, p.q_sr, p.q_sh, p.q_sb, 128) &&
+         encode_map(maps.k, p.k, type, p.D, p.Sk, p.Hkv, p.B, p.k_sr, p.k_sh, p.k_sb, sm90_ws_block_n(64)) &&
+         encode_map(maps.v, p.v, type, p.Dv, p.Sk, p.Hkv, p.B, p.v_sr, p.v_sh, p.v_sb, sm90_ws_block_n(64));
 }
 
 template <Path P>
 cudaError_t launch_sm90_path(int hd, const FwdParams& p, cudaStream_t s) {
   const Sm90Tile t = sm90_tile(hd);
+  if (t.ws) {
+    Sm90TmaMaps maps;
+    if (encode_ws_maps(p, P, maps)) return hd == 64 ? run_fwd_sm90_ws<P, 64>(p, maps, s) : run_fwd_sm90_ws<P, 128>(p, maps, s);
+    // The best cp.async tile of the head dim (tile_config.h).
+    return hd == 64 ? run_fwd_sm90_tile<P, 64, 128, 64, 2>(p, s) : run_fwd_sm90_pipe<P, 128>(p, s);
+  }
   if (hd == 64) {
     if (t.block_m == 192) return run_fwd_sm90_tile<P, 64, 192, 96, 1>(p, s);
     if (t.min_blocks == 2) return t.block_n == 64 ? run_fwd_sm90_tile<P, 64, 128, 64, 2>(p, s)

@@ -86,17 +86,36 @@ constexpr int sm90_pipe_smem_bytes(int hd, int block_m = 128) {
 //   128 x 128   237 / 179   275 / 244   283 / 287   (2 warpgroups, 1 CTA per SM)
 //   192 x 96    224 / 161   276 / 242   308 / 292   (3 warpgroups: a K/V tile feeds 1.5x the MMA work)
 //   128 x 96 x2 284 / 211   300 / 274   326 / 310
-//   128 x 64 x2 292 / 220   319 / 288   332 / 320   (chosen; FA2 in the same call: 267 / 197,
-//                                                    301 / 269, 308 / 300)
+//   128 x 64 x2 292 / 220   319 / 288   332 / 320   (chosen until the warp-specialized kernel; FA2 in
+//                                                    the same call: 267 / 197, 301 / 269, 308 / 300)
 //   (64 x 128 and 192 x 128, measured earlier: never ahead, removed.)
 // "x2": registers capped at 128 (launch bounds) so that two CTAs share an SM and one CTA's
 // prologue, epilogue and barriers overlap the other's MMAs; at D = 64 that costs 32-56 bytes of
 // spills and wins 7-24%. D = 128: 128 x 64 x2 spills 152 bytes (measured in NOTES.md).
+// The warp-specialized kernel (flash_fwd_sm90_ws_kernel.cuh): 128 x 128 tiles, a ring of K and V
+// stages filled by TMA; Q 128 rows + 2 x stages tiles + barriers + 1 KiB alignment slack. The default
+// for both head dims (where its tensor maps can be encoded). Measured (bf16, H = 16, B*S = 32k,
+// TFLOP/s non-causal / causal, run q of 2026-11-24, same call as the tiles above and PyTorch):
+//               S = 1k      S = 4k      S = 16k
+//   D = 64:     365 / 249   441 / 360   462 / 468   (best cp.async tile 290 / 220, 324 / 287, 340 / 328;
+//                                                    FA2 270 / 193, 290 / 265, 305 / 296)
+//   D = 128:    508 / 351   604 / 517   623 / 616   (128 x 128 cp.async 305 / 245, 342 / 319, 360 / 360;
+//                                                    FA2 319 / 251, 341 / 314, 353 / 291;
+//                                                    cuDNN 546 / 290, 635 / 549, 625 / 625)
+constexpr int sm90_ws_block_n(int hd) { return hd > 0 ? 128 : 128; }
+constexpr int sm90_ws_stages(int hd) { return hd > 0 ? 2 : 2; }
+constexpr int sm90_ws_smem_bytes(int hd) {
+  return 128 * hd * 2 + 2 * sm90_ws_stages(hd) * sm90_ws_block_n(hd) * hd * 2 + (1 + 4 * sm90_ws_stages(hd)) * 8 + 1024;
+}
+// "ws": the warp-specialized kernel (named "128x128ws"), used where its tensor maps can be encoded
+// (else the pipelined kernel's 128 x 128 serves).
 struct Sm90Tile {
   int head_dim, block_m, block_n, min_blocks;
+  bool ws;
 };
-constexpr Sm90Tile kSm90Tiles[] = {{64, 128, 128, 1}, {64, 192, 96, 1}, {64, 128, 96, 2}, {64, 128, 64, 2},
-                                   {128, 128, 128, 1}, {128, 128, 64, 2}};
+constexpr Sm90Tile kSm90Tiles[] = {{64, 128, 128, 1, false},  {64, 192, 96, 1, false},  {64, 128, 96, 2, false},
+                                   {64, 128, 64, 2, false},   {64, 128, 128, 1, true},  {128, 128, 128, 1, false},
+                                   {128, 128, 64, 2, false},  {128, 128, 128, 1, true}};
 constexpr int kSm90MaxBlockM = 192;
 
 constexpr int padded_headdim(int d) { return d <= 32 ? 32 : ((d + 31) / 32) * 32; }

@@ -436,7 +436,8 @@ int main(int argc, char** argv) {
       }
   // Every tile of the wgmma kernel (tile_config.h), for the tile rule.
   for (auto dt : std::vector<std::pair<int, const char*>>{{64, "128x128"}, {64, "192x96"}, {64, "128x96x2"},
-                                                         {64, "128x64x2"}, {128, "128x128"}, {128, "128x64x2"}}) {
+                                                         {64, "128x64x2"}, {64, "128x128ws"}, {128, "128x128"}, {128, "128x64x2"},
+                                                         {128, "128x128ws"}}) {
     setenv("A4J_SM90_TILE", dt.second, 1);
     const std::string name = std::string("sm90 tile ") + dt.second;
     for (int S : {1024, 4096, 16384})

@@ -51,8 +51,8 @@ struct ScopedEnv {
 
 // Every tile of the wgmma kernel (tile_config.h kSm90Tiles), each forced in turn.
 const std::vector<const char*>& sm90_tiles(int D) {
-  static const std::vector<const char*> d64 = {"128x128", "192x96", "128x96x2", "128x64x2"};
-  static const std::vector<const char*> d128 = {"128x128", "128x64x2"};
+  static const std::vector<const char*> d64 = {"128x128", "192x96", "128x96x2", "128x64x2", "128x128ws"};
+  static const std::vector<const char*> d128 = {"128x128", "128x64x2", "128x128ws"};
   static const std::vector<const char*> none;
   return D == 64 ? d64 : D == 128 ? d128 : none;
 }

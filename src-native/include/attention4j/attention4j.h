@@ -33,7 +33,9 @@
  * ~1e-2). For F16 / BF16 inputs compute_mode is ignored (bf16/fp16 tensor cores, fp32 accumulate).
  *
  * Kernels: on an sm_90 device (H100/H200) with a build that contains sm_90a code, bf16/fp16 forward
- * with head dims up to 128 (padded to 64 or 128) runs on Hopper warpgroup MMA; everything else on
+ * with head dims up to 128 (padded to 64 or 128) runs on Hopper warpgroup MMA (a warp-specialized
+ * kernel with TMA loads where no per-batch key ranges are given and every stride is a multiple of 16
+ * bytes, else a cp.async kernel); everything else on
  * sm_80-class tensor-core kernels (or FFMA for exact fp32). bf16/fp16 decode with at most 16 query
  * rows per kv head (Sq * H / Hkv) runs on a few-rows split-KV kernel. Diagnostics only (environment
  * variables, read at every call): A4J_DISABLE_WGMMA=1 forces the sm_80 kernels,
