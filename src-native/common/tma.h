@@ -58,6 +58,9 @@ __device__ __forceinline__ void tma_prefetch_map(const void* map) {
   A4J_SM90_ASM("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(map)) : "memory");
 }
 
+// Orders this thread's generic-proxy shared-memory accesses before later async-proxy ones (TMA, wgmma).
+__device__ __forceinline__ void fence_proxy_async() { A4J_SM90_ASM("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
 // Named barriers 1..15 over `threads` threads (a multiple of 32); id 0 is __syncthreads.
 __device__ __forceinline__ void named_bar_sync(int id, int threads) {
   A4J_SM90_ASM("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");

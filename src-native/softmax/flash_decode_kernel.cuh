@@ -45,6 +45,80 @@ __device__ __forceinline__ void cp_async_wait_n() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
 }
 
+// The end of a few-rows decode CTA (every thread calls it, after the loop and a barrier that frees
+// `rings`): the kWarps warps' online-softmax states merge through shared memory (spec 0.4; warps with
+// has_state false, e.g. a producer warp, only help with the stores), then row r's total, lse and
+// output (or split partial) are written by all nthreads threads.
+template <class KT, class Softmax>
+__device__ __forceinline__ void decode_merge_store(const FwdParams& p, const BlockInfo& bi, unsigned char* rings,
+                                                   const Softmax& softmax, const float (&acc_o)[KT::kHeadDim / 8][4],
+                                                   int warp, int g, int t, int tid, int nthreads, bool has_state) {
+  using T = typename KT::Tin;
+  constexpr int kHD = KT::kHeadDim, kW = KT::kWarps, kDB = kHD / 8;
+  const float exp_scale = p.exp_scale;
+  // Merge the warps (spec 0.4): row max m (log2 units, exp_scale applied) and sum l per warp, then
+  // each warp's acc_o scaled by exp2(m_w - m) and summed.
+  float* sO = reinterpret_cast<float*>(rings);         // [kW][kRows][kHD]
+  float* sM = sO + kW * KT::kRows * kHD;                 // [kW][kRows]
+  float* sL = sM + kW * KT::kRows;                       // [kW][kRows]
+#pragma unroll
+  for (int h = 0; h < 2 && has_state; ++h) {
+    const float l = lanes_sum<4>(softmax.l[h]);
+    const float m = softmax.m[h] == -INFINITY ? -INFINITY : softmax.m[h] * exp_scale;
+    if (t == 0) {
+      sM[warp * KT::kRows + g + 8 * h] = m;
+      sL[warp * KT::kRows + g + 8 * h] = l;
+    }
+  }
+  __syncthreads();
+#pragma unroll
+  for (int h = 0; h < 2 && has_state; ++h) {
+    const int r = g + 8 * h;
+    float mx = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kW; ++w) mx = fmaxf(mx, sM[w * KT::kRows + r]);
+    const float mine = sM[warp * KT::kRows + r];
+    const float f = (mx == -INFINITY || mine == -INFINITY) ? 0.f : fast_exp2(mine - mx);
+#pragma unroll
+    for (int d = 0; d < kDB; ++d) {
+      float* dst = sO + (warp * KT::kRows + r) * kHD + d * 8 + 2 * t;
+      dst[0] = acc_o[d][2 * h] * f;
+      dst[1] = acc_o[d][2 * h + 1] * f;
+    }
+  }
+  __syncthreads();
+
+  // All threads: row r's total, lse and output (or split partial).
+  const float empty_lse = p.num_splits > 1 ? -INFINITY : INFINITY;
+  const int nrows = bi.row_end;  // m0 = 0
+  for (int e = tid; e < nrows * p.Dv; e += nthreads) {
+    const int r = e / p.Dv, col = e % p.Dv;
+    float mx = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kW; ++w) mx = fmaxf(mx, sM[w * KT::kRows + r]);
+    float l = 0.f, o = 0.f;
+#pragma unroll
+    for (int w = 0; w < kW; ++w) {
+      const float mw = sM[w * KT::kRows + r];
+      const float f = (mx == -INFINITY || mw == -INFINITY) ? 0.f : fast_exp2(mw - mx);
+      l += sL[w * KT::kRows + r] * f;
+      o += sO[(w * KT::kRows + r) * kHD + col];
+    }
+    const bool empty = !(mx != -INFINITY && l > 0.f);
+    const float x = empty ? 0.f : o / l;
+    const int i = bi.row_query(p, r), h = bi.row_head(p, r);
+    if (p.num_splits > 1) {
+      p.ws_o[ws_row(p, bi.split, bi.b, h, i) * p.Dv + col] = x;
+    } else {
+      static_cast<T*>(p.o)[bi.b * p.o_sb + i * p.o_sr + h * p.o_sh + col] = from_float<T>(x);
+    }
+    if (col == 0) {
+      const float lse = empty ? empty_lse : (mx + log2f(l)) * 0.69314718055994531f;
+      store_lse(p, bi, i, h, lse);
+    }
+  }
+}
+
 template <class KT>
 __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdParams p) {
   using T = typename KT::Tin;
@@ -163,67 +237,7 @@ __global__ void __launch_bounds__(KT::kNThreads) flash_decode_kernel(const FwdPa
   cp_async_wait_n<0>();
   __syncthreads();  // the rings become the merge buffer
 
-  // Merge the warps (spec 0.4): row max m (log2 units, exp_scale applied) and sum l per warp, then
-  // each warp's acc_o scaled by exp2(m_w - m) and summed.
-  float* sO = reinterpret_cast<float*>(rings);         // [kW][kRows][kHD]
-  float* sM = sO + kW * KT::kRows * kHD;                 // [kW][kRows]
-  float* sL = sM + kW * KT::kRows;                       // [kW][kRows]
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    const float l = lanes_sum<4>(softmax.l[h]);
-    const float m = softmax.m[h] == -INFINITY ? -INFINITY : softmax.m[h] * exp_scale;
-    if (t == 0) {
-      sM[warp * KT::kRows + g + 8 * h] = m;
-      sL[warp * KT::kRows + g + 8 * h] = l;
-    }
-  }
-  __syncthreads();
-#pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    const int r = g + 8 * h;
-    float mx = -INFINITY;
-#pragma unroll
-    for (int w = 0; w < kW; ++w) mx = fmaxf(mx, sM[w * KT::kRows + r]);
-    const float mine = sM[warp * KT::kRows + r];
-    const float f = (mx == -INFINITY || mine == -INFINITY) ? 0.f : fast_exp2(mine - mx);
-#pragma unroll
-    for (int d = 0; d < kDB; ++d) {
-      float* dst = sO + (warp * KT::kRows + r) * kHD + d * 8 + 2 * t;
-      dst[0] = acc_o[d][2 * h] * f;
-      dst[1] = acc_o[d][2 * h + 1] * f;
-    }
-  }
-  __syncthreads();
-
-  // All threads: row r's total, lse and output (or split partial).
-  const float empty_lse = p.num_splits > 1 ? -INFINITY : INFINITY;
-  const int nrows = bi.row_end;  // m0 = 0
-  for (int e = tid; e < nrows * p.Dv; e += kNT) {
-    const int r = e / p.Dv, col = e % p.Dv;
-    float mx = -INFINITY;
-#pragma unroll
-    for (int w = 0; w < kW; ++w) mx = fmaxf(mx, sM[w * KT::kRows + r]);
-    float l = 0.f, o = 0.f;
-#pragma unroll
-    for (int w = 0; w < kW; ++w) {
-      const float mw = sM[w * KT::kRows + r];
-      const float f = (mx == -INFINITY || mw == -INFINITY) ? 0.f : fast_exp2(mw - mx);
-      l += sL[w * KT::kRows + r] * f;
-      o += sO[(w * KT::kRows + r) * kHD + col];
-    }
-    const bool empty = !(mx != -INFINITY && l > 0.f);
-    const float x = empty ? 0.f : o / l;
-    const int i = bi.row_query(p, r), h = bi.row_head(p, r);
-    if (p.num_splits > 1) {
-      p.ws_o[ws_row(p, bi.split, bi.b, h, i) * p.Dv + col] = x;
-    } else {
-      static_cast<T*>(p.o)[bi.b * p.o_sb + i * p.o_sr + h * p.o_sh + col] = from_float<T>(x);
-    }
-    if (col == 0) {
-      const float lse = empty ? empty_lse : (mx + log2f(l)) * 0.69314718055994531f;
-      store_lse(p, bi, i, h, lse);
-    }
-  }
+  decode_merge_store<KT>(p, bi, rings, softmax, acc_o, warp, g, t, tid, kNT, true);
 }
 
 }  // namespace a4j

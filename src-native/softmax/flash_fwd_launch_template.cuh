@@ -7,6 +7,7 @@
 #include "combine_kernel.cuh"
 #include "ffma_fwd_kernel.cuh"
 #include "flash_decode_kernel.cuh"
+#include "flash_decode_tma_kernel.cuh"
 #include "flash_fwd_kernel.cuh"
 #include "flash_fwd_sm90_kernel.cuh"
 #include "flash_fwd_sm90_ws_kernel.cuh"
@@ -73,6 +74,19 @@ cudaError_t run_decode_rows16_impl(const FwdParams& p, cudaStream_t stream) {
   using KT = FlashDecodeTraits<typename PathTypes<P>::Tin, HD>;
   static_assert(KT::kSmem == decode_rows16_smem_bytes(HD), "tile_config.h and the decode traits disagree");
   return launch_tiled<KT>(&flash_decode_kernel<KT>, p, stream);  // (M <= kBlockM: one row tile)
+}
+
+template <Path P, int HD>
+cudaError_t run_decode_tma_impl(const FwdParams& p, const Sm90TmaMaps& maps, cudaStream_t stream) {
+  static_assert(P == Path::kBf16 || P == Path::kFp16, "16-bit decode kernel");
+  using KT = FlashDecodeTmaTraits<typename PathTypes<P>::Tin, HD>;
+  static_assert(KT::kSmem == decode_tma_smem_bytes(HD), "tile_config.h and the TMA decode traits disagree");
+  auto kernel = &flash_decode_tma_kernel<KT>;
+  cudaError_t e = set_smem(kernel, KT::kSmem);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p, maps);
+  return cudaGetLastError();
 }
 
 // sm_90a wgmma forward (bf16 / fp16, head dim 64 or 128); see flash_fwd_sm90_kernel.cuh.

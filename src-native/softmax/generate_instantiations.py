@@ -33,6 +33,11 @@ for tag, path in DECODE.items():
               f"template <>\ncudaError_t run_fwd_sm90_ws<Path::{path}, {hd}>(const FwdParams& p, const Sm90TmaMaps& m, cudaStream_t s) {{\n"
               f"  return run_fwd_sm90_ws_impl<Path::{path}, {hd}>(p, m, s);\n}}\n")
 for tag, path in DECODE.items():
+    for hd in (64, 128):
+        write(f"decode_tma_{tag}_hdim{hd}.cu",
+              f"template <>\ncudaError_t run_decode_tma<Path::{path}, {hd}>(const FwdParams& p, const Sm90TmaMaps& m, cudaStream_t s) {{\n"
+              f"  return run_decode_tma_impl<Path::{path}, {hd}>(p, m, s);\n}}\n")
+for tag, path in DECODE.items():
     # kSm90Tiles but the 128 x 128 ones (run_fwd_sm90_pipe)
     for hd, bm, bn, mb in ((64, 192, 96, 1), (64, 128, 96, 2), (64, 128, 64, 2), (128, 128, 64, 2)):
         name = f"{bm}x{bn}" + (f"x{mb}" if mb > 1 else "")

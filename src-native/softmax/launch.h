@@ -22,6 +22,10 @@ cudaError_t run_decode(const FwdParams& p, cudaStream_t stream);
 template <Path P, int HD>
 cudaError_t run_decode_rows16(const FwdParams& p, cudaStream_t stream);
 
+// ... its TMA variant on sm_90a (HD 64 or 128; tensor maps k and v).
+template <Path P, int HD>
+cudaError_t run_decode_tma(const FwdParams& p, const Sm90TmaMaps& maps, cudaStream_t stream);
+
 // sm_90a warpgroup-MMA forward (bf16 / fp16, HD 64 or 128; forward only, no splits): the softmax of
 // tile i overlaps P V of tile i-1.
 template <Path P, int HD>

@@ -401,7 +401,38 @@ bool use_decode_rows16(Path path, int hd, int Sq, int G, const DeviceInfo& dev) 
   return v == nullptr || std::strcmp(v, "general") != 0;
 }
 
+// Its TMA variant (flash_decode_tma_kernel.cuh): on a cc 9.0 device with sm_90a code, padded head dim
+// 64 or 128, K and V addressable by tensor maps, unless A4J_DECODE_KERNEL=cpasync (diagnosis, tests).
+bool encode_decode_tma_maps(Path path, int hd, const FwdParams& p, Sm90TmaMaps& maps) {
+#if defined(A4J_HAS_SM90A)
+  DeviceInfo dev;
+  if (current_device_info(dev) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  if ((hd != 64 && hd != 128) || dev.cc_major != 9 || dev.cc_minor != 0 || decode_tma_smem_bytes(hd) > dev.smem_optin)
+    return false;
+  const char* v = std::getenv("A4J_DECODE_KERNEL");
+  if (v != nullptr && std::strcmp(v, "cpasync") == 0) return false;
+  const CUtensorMapDataType type = path == Path::kBf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  return encode_map(maps.k, p.k, type, p.D, p.Sk, p.Hkv, p.B, p.k_sr, p.k_sh, p.k_sb, 16) &&
+         encode_map(maps.v, p.v, type, p.Dv, p.Sk, p.Hkv, p.B, p.v_sr, p.v_sh, p.v_sb, 16);
+#else
+  (void)path;
+  (void)hd;
+  (void)p;
+  (void)maps;
+  return false;
+#endif
+}
+
 cudaError_t launch_decode_rows16(Path path, int hd, const FwdParams& p, cudaStream_t s) {
+  Sm90TmaMaps maps;
+  if (encode_decode_tma_maps(path, hd, p, maps)) {
+    if (path == Path::kBf16)
+      return hd == 64 ? run_decode_tma<Path::kBf16, 64>(p, maps, s) : run_decode_tma<Path::kBf16, 128>(p, maps, s);
+    return hd == 64 ? run_decode_tma<Path::kFp16, 64>(p, maps, s) : run_decode_tma<Path::kFp16, 128>(p, maps, s);
+  }
   return A4J_HEADDIM_SWITCH(hd, [&] {
     return path == Path::kBf16 ? run_decode_rows16<Path::kBf16, kHD>(p, s) : run_decode_rows16<Path::kFp16, kHD>(p, s);
   });

@@ -53,6 +53,20 @@ constexpr int decode_rows16_smem_bytes(int hd) {
                                   : 4 * 16 * hd * 4 + 2 * 4 * 16 * 4);
 }
 constexpr int kDecodeRows16MaxRows = 16;
+// The TMA variant on sm_90 (flash_decode_tma_kernel.cuh): a ring of slots of 16 keys of K and V shared
+// by the CTA's 4 consumer warps, 128B-swizzled: 16 slots (64 KiB) at D = 64, 12 (96 KiB) at D = 128 so
+// that two CTAs still share an SM; + Q (padded rows, rounded to 1 KiB), barriers, 1 KiB alignment slack.
+// Measured against the cp.async kernel in the same call (run r, bf16, 32/8 heads, D = 128, graph replay,
+// % of copy bandwidth): B = 1: 4k 39.2 vs 37.7, 16k 70.6 vs 68.9, 64k 91.5 vs 89.2; B = 8: 84-101 vs
+// 81-98; B = 64: 100-104 vs 97-99; 16/16 heads B = 1: 4k 54.6 vs 53.7, 16k 76.5 vs 72.1.
+constexpr int decode_tma_slots(int hd) { return hd <= 64 ? 16 : 12; }
+constexpr int decode_tma_smem_bytes(int hd) {
+  return 1024 + (16 * (hd + 8) * 2 + 1023) / 1024 * 1024 +
+         (decode_tma_slots(hd) * 2 * 16 * hd * 2 > 4 * 16 * hd * 4 + 2 * 4 * 16 * 4
+              ? decode_tma_slots(hd) * 2 * 16 * hd * 2
+              : 4 * 16 * hd * 4 + 2 * 4 * 16 * 4) +
+         2 * decode_tma_slots(hd) * 8;
+}
 
 // TF32: fp32 tiles in shared memory (twice the bytes), so smaller K/V tiles as D grows.
 constexpr TileConfig tf32_tile(int hd) {

@@ -491,6 +491,10 @@ int main(int argc, char** argv) {
     setenv("A4J_DECODE_KERNEL", "general", 1);  // the general kernel with the decode tiles
     for (int B : {1, 8})
       for (int Sk : {4096, 65536}) bench_decode(A4J_BF16, 0, B, Sk, 32, 8, 128, copy, "general kernel", 0);
+    setenv("A4J_DECODE_KERNEL", "cpasync", 1);  // the few-rows kernel without TMA
+    for (int B : {1, 8, 64})
+      for (int Sk : {4096, 16384, 65536}) bench_decode(A4J_BF16, 0, B, Sk, 32, 8, 128, copy, "cp.async decode", 0);
+    for (int Sk : {4096, 16384}) bench_decode(A4J_BF16, 0, 1, Sk, 16, 16, 128, copy, "cp.async decode", 0);
     unsetenv("A4J_DECODE_KERNEL");
     if (std::getenv("A4J_DISABLE_PDL") == nullptr) {
       setenv("A4J_DISABLE_PDL", "1", 1);

@@ -35,6 +35,7 @@ struct Case {
   const char* sm90_tile = nullptr;  // A4J_SM90_TILE: a forced tile of the wgmma kernel (D = 64 or 128)
   bool no_pdl = false;
   bool general_decode = false;  // decode: A4J_DECODE_KERNEL=general, the general kernel even for <= 16 rows
+  bool cpasync_decode = false;  // decode: A4J_DECODE_KERNEL=cpasync, the few-rows cp.async kernel even on sm_90
 };
 
 // Sets an environment variable for one scope (the library reads them at every call); nullptr: untouched.
@@ -73,7 +74,7 @@ std::string describe(const Case& c) {
                 c.softcap > 0 ? " softcap" : "", c.alibi == 1 ? " alibi[H]" : c.alibi == 2 ? " alibi[B,H]" : "",
                 c.ranges == 1 ? " ranges" : c.ranges == 2 ? " seqlens" : c.ranges == 3 ? " ranges+empty" : "",
                 c.lse ? "" : " nolse", layout_name(c.layout),
-                c.decode ? (std::string(" splits=") + std::to_string(c.splits) + (c.user_ws ? " userws" : "") + (c.no_pdl ? " nopdl" : "") + (c.general_decode ? " general" : "")).c_str() : "");
+                c.decode ? (std::string(" splits=") + std::to_string(c.splits) + (c.user_ws ? " userws" : "") + (c.no_pdl ? " nopdl" : "") + (c.general_decode ? " general" : "") + (c.cpasync_decode ? " cpasync" : "")).c_str() : "");
   return buf;
 }
 
@@ -235,7 +236,7 @@ Result run_case(const Case& c) {
   {  // the environment of the case, for the call only
   const ScopedEnv env[] = {{"A4J_DISABLE_WGMMA", c.mma_sync ? "1" : nullptr},
                            {"A4J_DISABLE_PDL", c.no_pdl ? "1" : nullptr},
-                           {"A4J_DECODE_KERNEL", c.general_decode ? "general" : nullptr},
+                           {"A4J_DECODE_KERNEL", c.general_decode ? "general" : c.cpasync_decode ? "cpasync" : nullptr},
                            {"A4J_SM90_TILE", c.sm90_tile}};
   if (!c.decode) {
     st = a4j_softmax_forward(c.dtype, c.mode, q.ptr, q.sb, q.sr, q.sh, k.ptr, k.sb, k.sr, k.sh, v.ptr, v.sb, v.sr, v.sh,
@@ -599,10 +600,13 @@ std::vector<Case> build_cases(bool quick) {
           c.user_ws = splits == 3;
           c.no_pdl = splits == 7;
           cs.push_back(with(c, p));
-          if (splits == 0 || splits == 3) {  // the general kernel on the same case
+          if (splits == 0 || splits == 3) {  // the general and the cp.async few-rows kernels on the same case
             c.general_decode = true;
             cs.push_back(with(c, p));
             c.general_decode = false;
+            c.cpasync_decode = true;
+            cs.push_back(with(c, p));
+            c.cpasync_decode = false;
           }
         }
   for (PathSel p : kAllPaths) {
