@@ -349,7 +349,7 @@ public final class ChunkedRecurrence {
      * One chunk, spec 3.5 / 4.5: causal scores {@code A}, output rows {@code O = Qg S + A V} into {@code w.o}, then
      * the state {@code S = 2^{b_last} ⊙ S + Kw^T V}. Gate factors are {@code 2^x} of differences of cumulated log2
      * gates: scalar gates scale the rows of Q (readout) and V (state) and enter A as {@code 2^{b_i - b_j}}; vector
-     * gates use a reference row (the chunk's first) when the chunk's gate span allows it, else sub-chunks.
+     * gates use a reference row (the chunk's last) when the chunk's gate span allows it, else sub-chunks.
      */
     private static void chunk(Gate kind, TileOps ops, Work w, int cn, int dk, int dvp) {
         float[] st = w.state, q = w.q, v = w.v;
@@ -385,18 +385,20 @@ public final class ChunkedRecurrence {
         ops.mulExp2DiffRows(cn, dk, k, 0, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
         ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
         if (span <= MAX_FACTORED_SPAN) {
-            // One reference row (b_0) for the whole chunk: A = (Q ⊙ 2^{b - b_0}) (K ⊙ 2^{b_0 - b})^T, every factor
-            // within [2^-span, 2^span]; K ⊙ 2^{b_0 - b} is Kw ⊙ 2^{b_0 - b_last}, one factor per row of Kw^T.
-            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, bv, 0, 0, w.qn, 0, dk);
-            ops.scaleRowsExp2Diff(dk, cn, w.kwt, 0, CHUNK, bv, 0, 1, bv, last * dk, 1, w.kt, 0, CHUNK);
-            ops.causalScores(cn, dk, w.qn, 0, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
+            // The last row as the reference for the whole chunk: A = (Q ⊙ 2^{b - b_last}) Kw^T, query factors within
+            // [1, 2^span]. The readout Q ⊙ 2^b is the same Q ⊙ 2^{b - b_last} against the state decayed by 2^{b_last}
+            // first, which the update needs anyway: two exponentials per element of Q and K in all.
+            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, bv, last * dk, 0, w.qn, 0, dk);
+            ops.causalScores(cn, dk, w.qn, 0, dk, w.kwt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
+            ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
+            ops.causalOutput(cn, dvp, dk, w.qn, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
         } else {
             Arrays.fill(w.a, 0, cn * CHUNK, 0f);
             glaScores(ops, w, cn, dk);
+            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
+            ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
+            ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
         }
-        ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
-        ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
-        ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
         ops.matmulAdd(dk, dvp, cn, w.kwt, 0, CHUNK, v, 0, dvp, st, 0, dvp);
     }
 
