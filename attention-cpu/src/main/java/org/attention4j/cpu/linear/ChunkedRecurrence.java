@@ -98,6 +98,9 @@ public final class ChunkedRecurrence {
         return elements > Integer.MAX_VALUE - 8 ? "fp32 copies of the inputs would exceed one Java array (" + elements + " elements)" : null;
     }
 
+    /** Most floats of one token's row that a group stages per input (a group's four chunk tiles stay in L2). */
+    private static final int GROUP_WIDTH = 512;
+
     public static AttentionResult forward(Spec spec, TileOps ops, CpuThreads threads) {
         int batch = spec.q.dim(0), t = spec.q.dim(1), heads = spec.q.dim(2), dk = spec.q.dim(3), dv = spec.v.dim(3);
         int dvp = (dv + ops.lanes() - 1) / ops.lanes() * ops.lanes();
@@ -106,12 +109,19 @@ public final class ChunkedRecurrence {
         float[] finalState = new float[seqs * heads * dk * dv];
         float[] finalKeySum = spec.normalize ? new float[seqs * heads * dk] : null;
         Inputs in = new Inputs(spec);
-        threads.forEach(seqs * heads, () -> new Work(dk, dvp), (item, w) -> {
-            int n = item / heads, h = item % heads;
+        // Work items are groups of adjacent heads of one sequence, run chunk by chunk together: as few groups per
+        // sequence as still feed every thread, so each token's rows of a group are one wide contiguous read. Each
+        // head's arithmetic is the same in any group, so results do not depend on the thread count.
+        int perSeq = Math.min(heads, (threads.threads() + seqs - 1) / seqs);
+        int group = Math.max(1, Math.min((heads + perSeq - 1) / perSeq, GROUP_WIDTH / Math.max(dk, dv)));
+        int groups = (heads + group - 1) / group;
+        boolean gates = spec.kind == Gate.VECTOR;
+        threads.forEach(seqs * groups, () -> Work.of(dk, dv, dvp, group, gates), (item, w) -> {
+            int n = item / groups, h0 = item % groups * group, hn = Math.min(group, heads - h0);
             int b = spec.cuSeqlens == null ? n : 0;
             int start = spec.cuSeqlens == null ? 0 : spec.cuSeqlens[n];
             int end = spec.cuSeqlens == null ? t : spec.cuSeqlens[n + 1];
-            runSequence(spec, in, ops, w, n, b, h, start, end, dk, dv, dvp, out, finalState, finalKeySum);
+            runGroup(spec, in, ops, w, n, b, h0, hn, start, end, dk, dv, dvp, out, finalState, finalKeySum);
         });
         Tensor fs = Tensor.of(finalState, seqs, heads, dk, dv);
         Tensor fz = finalKeySum == null ? null : Tensor.of(finalKeySum, seqs, heads, dk);
@@ -119,9 +129,8 @@ public final class ChunkedRecurrence {
     }
 
     /**
-     * The inputs, read chunk by chunk straight from the caller's tensors into per-worker buffers: rows of one
-     * (sequence, head) are {@code H * W} apart there, and a chunk's rows land contiguous (or transposed) in L1-sized
-     * buffers. (Full head-major copies of q, k and v cost about a third of a D = 128 forward in memory traffic.)
+     * The inputs, read chunk by chunk straight from the caller's tensors into per-worker buffers. (Full head-major
+     * copies of q, k and v cost about a third of a D = 128 forward in memory traffic.)
      */
     private static final class Inputs {
         final TensorReader q, k, v, g, h0, z0;
@@ -141,12 +150,41 @@ public final class ChunkedRecurrence {
         }
     }
 
-    /** Per-worker buffers for one chunk. */
+    /** Per-worker buffers: a head group's staged chunk rows and states, and one head's chunk tiles. */
     private static final class Work {
-        final float[] q, k, v, o, kt, kwt, a, bs, bv, gn, zeros, state, z, tmp, qn, krow, qg, vw;
+        final float[] q, k, v, o, kt, kwt, a, bs, bv, gn, zeros, tmp, qn, krow, qg, vw;
         final float[] ones = new float[CHUNK];
+        /** The group's chunk rows, token-major: {@code [CHUNK][group * W]} (sq, sk, sg: W = dk; sv, so: W = dv). */
+        final float[] sq, sk, sv, so, sg;
+        /** Per head of the group: the fp32 state {@code [dk][dvp]} and the key sum. */
+        final float[][] states, zs;
+        /** The head being run: its entries of {@link #states} and {@link #zs}. */
+        float[] state, z;
 
-        Work(int dk, int dvp) {
+        private static final ThreadLocal<Work> LAST = new ThreadLocal<>();
+        private final int dk, dv, dvp, group;
+        private final boolean gates;
+
+        /**
+         * This thread's buffers of its last call when they have the same shape, else new ones: a D = 64, S = 1k call
+         * spent about 3% of its time allocating (zeroing) them. Every buffer is written before it is read (v's padding
+         * columns stay 0), so what a previous call left does not matter.
+         */
+        static Work of(int dk, int dv, int dvp, int group, boolean gates) {
+            Work w = LAST.get();
+            if (w == null || w.dk != dk || w.dv != dv || w.dvp != dvp || w.group != group || w.gates != gates) {
+                w = new Work(dk, dv, dvp, group, gates);
+                LAST.set(w);
+            }
+            return w;
+        }
+
+        private Work(int dk, int dv, int dvp, int group, boolean gates) {
+            this.dk = dk;
+            this.dv = dv;
+            this.dvp = dvp;
+            this.group = group;
+            this.gates = gates;
             q = new float[CHUNK * dk];
             k = new float[CHUNK * dk];
             v = new float[CHUNK * dvp];
@@ -161,52 +199,69 @@ public final class ChunkedRecurrence {
             gn = new float[Math.max(dk, CHUNK)];
             zeros = new float[Math.max(dk, CHUNK)];
             Arrays.fill(ones, 1f);
-            state = new float[dk * dvp];
-            z = new float[dk];
             tmp = new float[CHUNK * dk];
             qn = new float[CHUNK * dk];
             krow = new float[dk];
+            sq = new float[CHUNK * group * dk];
+            sk = new float[CHUNK * group * dk];
+            sg = new float[gates ? CHUNK * group * dk : 0];
+            sv = new float[CHUNK * group * dv];
+            so = new float[CHUNK * group * dv];
+            states = new float[group][dk * dvp];
+            zs = new float[group][dk];
         }
     }
 
-    private static void runSequence(Spec spec, Inputs in, TileOps ops, Work w, int n, int b, int h, int start, int end,
-                                    int dk, int dv, int dvp, TensorWriter out, float[] finalState, float[] finalKeySum) {
-        float[] st = w.state;
-        Arrays.fill(st, 0f);
-        if (in.h0 != null) {
-            TensorReader r = in.h0;
-            for (int d = 0; d < dk; d++) {
-                r.read(r.offset() + n * r.stride(0) + h * r.stride(1) + d * r.stride(2), r.stride(3), dv, st, d * dvp, 1, 1f);
+    /** Heads {@code [h0, h0 + hn)} of sequence n over tokens {@code [start, end)}, chunk by chunk. */
+    private static void runGroup(Spec spec, Inputs in, TileOps ops, Work w, int n, int b, int h0, int hn, int start, int end,
+                                 int dk, int dv, int dvp, TensorWriter out, float[] finalState, float[] finalKeySum) {
+        for (int j = 0; j < hn; j++) {
+            int h = h0 + j;
+            float[] st = w.states[j];
+            Arrays.fill(st, 0f);
+            if (in.h0 != null) {
+                TensorReader r = in.h0;
+                for (int d = 0; d < dk; d++) {
+                    r.read(r.offset() + n * r.stride(0) + h * r.stride(1) + d * r.stride(2), r.stride(3), dv, st, d * dvp, 1, 1f);
+                }
             }
-        }
-        if (spec.normalize) {
-            Arrays.fill(w.z, 0f);
-            if (in.z0 != null) {
+            Arrays.fill(w.zs[j], 0f);
+            if (spec.normalize && in.z0 != null) {
                 TensorReader r = in.z0;
-                r.read(r.offset() + n * r.stride(0) + h * r.stride(1), r.stride(2), dk, w.z, 0, 1, 1f);
+                r.read(r.offset() + n * r.stride(0) + h * r.stride(1), r.stride(2), dk, w.zs[j], 0, 1, 1f);
             }
         }
+        int heads = spec.q.dim(2), tokens = spec.q.dim(1);
         int len = end - start;
         for (int c0 = 0; c0 < len; c0 += CHUNK) {
             int cn = Math.min(CHUNK, len - c0);
-            load(spec, in, ops, w, b, h, start, end, c0, cn, dk, dv, dvp);
-            chunk(spec.kind, ops, w, cn, dk, dvp);
-            if (spec.normalize) {
-                normalize(spec.kind, ops, w, cn, dk, dv, dvp);
+            stage(spec, in, w, b, h0, hn, start, end, c0, cn, dk, dv);
+            for (int j = 0; j < hn; j++) {
+                w.state = w.states[j];
+                w.z = w.zs[j];
+                unpack(spec, in, ops, w, b, h0, hn, j, start, end, c0, cn, dk, dv, dvp);
+                chunk(spec.kind, ops, w, cn, dk, dvp);
+                if (spec.normalize) {
+                    normalize(spec.kind, ops, w, cn, dk, dv, dvp);
+                }
+                for (int a = 0; a < cn; a++) {
+                    System.arraycopy(w.o, a * dvp, w.so, (a * hn + j) * dv, dv);
+                }
             }
-            int heads = spec.q.dim(2);
-            int tokens = spec.q.dim(1);
+            // The output is a new contiguous [B, T, H, Dv]: the group's heads of a token are adjacent.
             for (int a = 0; a < cn; a++) {
                 int pos = position(spec.reverse, start, end, c0 + a);
-                out.write(((b * tokens + pos) * heads + h) * dv, w.o, a * dvp, dv, 1f);
+                out.write(((b * tokens + pos) * heads + h0) * dv, w.so, a * hn * dv, hn * dv, 1f);
             }
         }
-        int heads = spec.q.dim(2);
-        for (int d = 0; d < dk; d++) {
-            System.arraycopy(st, d * dvp, finalState, ((n * heads + h) * dk + d) * dv, dv);
-        }
-        if (finalKeySum != null) {
-            System.arraycopy(w.z, 0, finalKeySum, (n * heads + h) * dk, dk);
+        for (int j = 0; j < hn; j++) {
+            int h = h0 + j;
+            for (int d = 0; d < dk; d++) {
+                System.arraycopy(w.states[j], d * dvp, finalState, ((n * heads + h) * dk + d) * dv, dv);
+            }
+            if (finalKeySum != null) {
+                System.arraycopy(w.zs[j], 0, finalKeySum, (n * heads + h) * dk, dk);
+            }
         }
     }
 
@@ -240,42 +295,77 @@ public final class ChunkedRecurrence {
     }
 
     /**
-     * Loads the chunk's rows in step order: τ q, v (zero-padded to dvp), k (as K^T when the gates are scalar, else
-     * rows), and the in-chunk cumulative log2 gates.
+     * Stages the group's rows of the chunk, token-major ({@code [CHUNK][hn * W]}), for q, k, v and vector gates. At
+     * long sequences the rows come from memory {@code H * W} floats apart; where the group's heads are adjacent (the
+     * usual {@code [B, T, H, W]} layout) each token is one plain copy of {@code hn * W} floats. Per-head rows of 256
+     * bytes cost about a fixed latency each (6 ms of a D = 64, S = 8k forward for q, k and v on one core); a few times
+     * wider rows cost about the same each, so a group of 4 heads reads about 4x faster.
      */
-    private static void load(Spec spec, Inputs in, TileOps ops, Work w, int b, int h, int start, int end, int c0, int cn,
-                             int dk, int dv, int dvp) {
-        TensorReader rq = in.q, rk = in.k, rv = in.v;
-        float tau = (float) spec.scale;
-        boolean rows = spec.kind == Gate.VECTOR;
-        float cum = 0f;
+    private static void stage(Spec spec, Inputs in, Work w, int b, int h0, int hn, int start, int end, int c0, int cn,
+                              int dk, int dv) {
+        boolean rev = spec.reverse;
+        stageRows(in.q, w.sq, b, h0, hn, dk, rev, start, end, c0, cn);
+        stageRows(in.k, w.sk, b, h0, hn, dk, rev, start, end, c0, cn);
+        stageRows(in.v, w.sv, b, h0, hn, dv, rev, start, end, c0, cn);
+        if (spec.kind == Gate.VECTOR) {
+            stageRows(in.g, w.sg, b, h0, hn, dk, rev, start, end, c0, cn);
+        }
+    }
+
+    private static void stageRows(TensorReader r, float[] dst, int b, int h0, int hn, int width, boolean rev, int start,
+                                  int end, int c0, int cn) {
+        boolean adjacent = r.stride(3) == 1 && r.stride(2) == width;
         for (int a = 0; a < cn; a++) {
-            int pos = position(spec.reverse, start, end, c0 + a);
-            rq.read(Inputs.at(rq, b, pos, h), rq.stride(3), dk, w.q, a * dk, 1, tau);
-            rv.read(Inputs.at(rv, b, pos, h), rv.stride(3), dv, w.v, a * dvp, 1, 1f);
-            if (rows) {
-                rk.read(Inputs.at(rk, b, pos, h), rk.stride(3), dk, w.k, a * dk, 1, 1f);
+            int pos = position(rev, start, end, c0 + a);
+            if (adjacent) {
+                r.read(Inputs.at(r, b, pos, h0), 1, hn * width, dst, a * hn * width, 1, 1f);
             } else {
-                rk.read(Inputs.at(rk, b, pos, h), rk.stride(3), dk, w.kt, a, CHUNK, 1f);
+                for (int j = 0; j < hn; j++) {
+                    r.read(Inputs.at(r, b, pos, h0 + j), r.stride(3), width, dst, (a * hn + j) * width, 1, 1f);
+                }
             }
-            switch (spec.kind) {
-                case SCALAR: {
-                    float g = spec.headDecay != null ? spec.headDecay[h] : in.g.get(Inputs.at(in.g, b, pos, h));
+        }
+    }
+
+    /**
+     * Head j's chunk tiles from the staged rows (in cache): τ q, v (zero-padded to dvp), k (as K^T when the gates are
+     * scalar, else rows), and the in-chunk cumulative log2 gates.
+     */
+    private static void unpack(Spec spec, Inputs in, TileOps ops, Work w, int b, int h0, int hn, int j, int start, int end,
+                               int c0, int cn, int dk, int dv, int dvp) {
+        int ldk = hn * dk, ldv = hn * dv;
+        for (int a = 0; a < cn; a++) {
+            System.arraycopy(w.sq, a * ldk + j * dk, w.q, a * dk, dk);
+            System.arraycopy(w.sv, a * ldv + j * dv, w.v, a * dvp, dv);
+        }
+        ops.scale(w.q, 0, cn * dk, (float) spec.scale);
+        switch (spec.kind) {
+            case SCALAR: {
+                ops.transpose(cn, dk, w.sk, j * dk, ldk, w.kt, 0, CHUNK);
+                float cum = 0f;
+                int h = h0 + j;
+                for (int a = 0; a < cn; a++) {
+                    float g = spec.headDecay != null ? spec.headDecay[h]
+                            : in.g.get(Inputs.at(in.g, b, position(spec.reverse, start, end, c0 + a), h));
                     cum += g * LOG2E;
                     w.bs[a] = cum;
-                    break;
                 }
-                case VECTOR: {
-                    TensorReader rg = in.g;
-                    rg.read(Inputs.at(rg, b, pos, h), rg.stride(3), dk, w.bv, a * dk, 1, LOG2E);
-                    if (a > 0) {
-                        ops.axpy(1f, w.bv, (a - 1) * dk, w.bv, a * dk, dk);
-                    }
-                    break;
-                }
-                default:
-                    break;
+                break;
             }
+            case VECTOR: {
+                for (int a = 0; a < cn; a++) {
+                    System.arraycopy(w.sk, a * ldk + j * dk, w.k, a * dk, dk);
+                    System.arraycopy(w.sg, a * ldk + j * dk, w.bv, a * dk, dk);
+                }
+                ops.scale(w.bv, 0, cn * dk, LOG2E);
+                for (int a = 1; a < cn; a++) {
+                    ops.axpy(1f, w.bv, (a - 1) * dk, w.bv, a * dk, dk);
+                }
+                break;
+            }
+            default:
+                ops.transpose(cn, dk, w.sk, j * dk, ldk, w.kt, 0, CHUNK);
+                break;
         }
     }
 
@@ -283,7 +373,7 @@ public final class ChunkedRecurrence {
      * One chunk, spec 3.5 / 4.5: causal scores {@code A}, output rows {@code O = Qg S + A V} into {@code w.o}, then
      * the state {@code S = 2^{b_last} ⊙ S + Kw^T V}. Gate factors are {@code 2^x} of differences of cumulated log2
      * gates: scalar gates scale the rows of Q (readout) and V (state) and enter A as {@code 2^{b_i - b_j}}; vector
-     * gates use a reference row (the chunk's first) when the chunk's gate span allows it, else sub-chunks.
+     * gates use a reference row (the chunk's last) when the chunk's gate span allows it, else sub-chunks.
      */
     private static void chunk(Gate kind, TileOps ops, Work w, int cn, int dk, int dvp) {
         float[] st = w.state, q = w.q, v = w.v;
@@ -319,18 +409,20 @@ public final class ChunkedRecurrence {
         ops.mulExp2DiffRows(cn, dk, k, 0, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
         ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
         if (span <= MAX_FACTORED_SPAN) {
-            // One reference row (b_0) for the whole chunk: A = (Q ⊙ 2^{b - b_0}) (K ⊙ 2^{b_0 - b})^T, every factor
-            // within [2^-span, 2^span]; K ⊙ 2^{b_0 - b} is Kw ⊙ 2^{b_0 - b_last}, one factor per row of Kw^T.
-            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, bv, 0, 0, w.qn, 0, dk);
-            ops.scaleRowsExp2Diff(dk, cn, w.kwt, 0, CHUNK, bv, 0, 1, bv, last * dk, 1, w.kt, 0, CHUNK);
-            ops.causalScores(cn, dk, w.qn, 0, dk, w.kt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
+            // The last row as the reference for the whole chunk: A = (Q ⊙ 2^{b - b_last}) Kw^T, query factors within
+            // [1, 2^span]. The readout Q ⊙ 2^b is the same Q ⊙ 2^{b - b_last} against the state decayed by 2^{b_last}
+            // first, which the update needs anyway: two exponentials per element of Q and K in all.
+            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, bv, last * dk, 0, w.qn, 0, dk);
+            ops.causalScores(cn, dk, w.qn, 0, dk, w.kwt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
+            ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
+            ops.causalOutput(cn, dvp, dk, w.qn, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
         } else {
             Arrays.fill(w.a, 0, cn * CHUNK, 0f);
             glaScores(ops, w, cn, dk);
+            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
+            ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
+            ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
         }
-        ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);
-        ops.causalOutput(cn, dvp, dk, w.qg, 0, dk, st, 0, dvp, w.a, 0, CHUNK, v, 0, dvp, w.o, 0, dvp);
-        ops.scaleRowsExp2Diff(dk, dvp, st, 0, dvp, bv, last * dk, 1, w.zeros, 0, 0, st, 0, dvp);
         ops.matmulAdd(dk, dvp, cn, w.kwt, 0, CHUNK, v, 0, dvp, st, 0, dvp);
     }
 

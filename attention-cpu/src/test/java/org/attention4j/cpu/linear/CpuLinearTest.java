@@ -58,6 +58,12 @@ class CpuLinearTest {
         cs.add(new Case("scalar gate, very strong", Attention.gated().build(), 1, 100, 2, 16, 16, DType.F32, false, Gates.SCALAR, 1, true, false, -8));
         cs.add(new Case("GLA, reverse, cuSeqlens", Attention.gated().reverse(true).cuSeqlens(0, 33, 33, 180).build(), 1, 180, 3, 16, 8, DType.F32, false, Gates.VECTOR, 4, true, false));
         cs.add(new Case("plain D=128", Attention.linear().build(), 1, 130, 1, 128, 128, DType.F32, false, Gates.NONE, 1, false, false));
+        // Head groups (staged chunk rows of adjacent heads): 5 heads split unevenly at 1-3 threads, and capped at 4
+        // heads of D = 128; a strided one stages head by head.
+        cs.add(new Case("normalized decay D=128, 5 heads", Attention.linear().normalize(true).decay(-0.01f, -0.02f, -0.05f, -0.1f, -0.3f).build(),
+                1, 100, 5, 128, 128, DType.F32, false, Gates.NONE, 1, true, true));
+        cs.add(new Case("GLA 5 heads, strided", Attention.gated().build(), 1, 90, 5, 32, 16, DType.F32, true, Gates.VECTOR, 16, true, false));
+        cs.add(new Case("scalar gate 5 heads, reverse", Attention.gated().reverse(true).build(), 1, 77, 5, 16, 24, DType.F32, false, Gates.SCALAR, 4, false, false));
         // Full 64-token chunks at bench-like widths: whole register panels, v padded (80 = 5 x 16) in the GLA one.
         cs.add(new Case("GLA D=64, dv=80", Attention.gated().build(), 1, 150, 2, 64, 80, DType.F32, false, Gates.VECTOR, 16, true, false));
         cs.add(new Case("normalized with decay D=64", Attention.linear().normalize(true).decay(-0.02f, -0.2f).build(), 1, 140, 2, 64, 64, DType.F32, false, Gates.NONE, 1, true, true));

@@ -58,6 +58,25 @@ final class PanamaTileOps implements TileOps {
                 block1x4(add, k, a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j);
             }
         }
+        // A remainder of 2 or 3 vectors as one panel: 8 or 12 accumulator chains where 4 x 1 blocks have 4, fewer
+        // than the FMA pipes' latency covers (the causal chunk kernels' 32- and 48-wide triangles).
+        if (n - j == 3 * L || n - j == 2 * L) {
+            boolean three = n - j == 3 * L;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                if (three) {
+                    block4x3(add, k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                } else {
+                    block4x2(add, k, a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc);
+                }
+            }
+            for (; i < m; i++) {
+                for (int jj = j; jj < n; jj += L) {
+                    block1x1(add, k, a, aOff + i * lda, b, bOff + jj, ldb, c, cOff + i * ldc + jj);
+                }
+            }
+            return;
+        }
         for (; j + L <= n; j += L) {
             int i = 0;
             for (; i + 4 <= m; i += 4) {
@@ -158,6 +177,57 @@ final class PanamaTileOps implements TileOps {
         x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
         x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
         x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
+    }
+
+    private static void block4x3(boolean add, int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector x00 = ld(add, c, c0), x01 = ld(add, c, c0 + L), x02 = ld(add, c, c0 + 2 * L);
+        FloatVector x10 = ld(add, c, c1), x11 = ld(add, c, c1 + L), x12 = ld(add, c, c1 + 2 * L);
+        FloatVector x20 = ld(add, c, c2), x21 = ld(add, c, c2 + L), x22 = ld(add, c, c2 + 2 * L);
+        FloatVector x30 = ld(add, c, c3), x31 = ld(add, c, c3 + L), x32 = ld(add, c, c3 + 2 * L);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SP, b, bp);
+            FloatVector b1 = FloatVector.fromArray(SP, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(SP, b, bp + 2 * L);
+            FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01); x02 = av.fma(b2, x02);
+            av = FloatVector.broadcast(SP, a[a1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11); x12 = av.fma(b2, x12);
+            av = FloatVector.broadcast(SP, a[a2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21); x22 = av.fma(b2, x22);
+            av = FloatVector.broadcast(SP, a[a3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31); x32 = av.fma(b2, x32);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L);
+    }
+
+    private static void block4x2(boolean add, int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        FloatVector x00 = ld(add, c, c0), x01 = ld(add, c, c0 + L);
+        FloatVector x10 = ld(add, c, c1), x11 = ld(add, c, c1 + L);
+        FloatVector x20 = ld(add, c, c2), x21 = ld(add, c, c2 + L);
+        FloatVector x30 = ld(add, c, c3), x31 = ld(add, c, c3 + L);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(SP, b, bp);
+            FloatVector b1 = FloatVector.fromArray(SP, b, bp + L);
+            FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01);
+            av = FloatVector.broadcast(SP, a[a1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11);
+            av = FloatVector.broadcast(SP, a[a2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21);
+            av = FloatVector.broadcast(SP, a[a3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
     }
 
     private static void block1x4(boolean add, int k, float[] a, int a0, float[] b, int bp, int ldb, float[] c, int c0) {
@@ -482,9 +552,11 @@ final class PanamaTileOps implements TileOps {
             }
             return;
         }
-        // Row groups of L rows against the L-wide key blocks up to their diagonal block: the triangle only.
-        for (int g0 = 0; g0 < m; g0 += L) {
-            gemm(false, Math.min(L, m - g0), g0 + L, k, q, qOff + g0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + g0 * lda, lda);
+        // Blocks of 4 rows against the L-wide key blocks up to their diagonal block: the triangle only, each block one
+        // register panel of 1-4 vectors.
+        for (int i0 = 0; i0 < m; i0 += 4) {
+            int rows = Math.min(4, m - i0);
+            gemm(false, rows, ((i0 + rows - 1) / L + 1) * L, k, q, qOff + i0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + i0 * lda, lda);
         }
         FloatVector iota = FloatVector.fromArray(SP, IOTA, 0);
         for (int i = 0; i < m; i++) {
@@ -509,10 +581,10 @@ final class PanamaTileOps implements TileOps {
     public void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a,
                              int aOff, int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo) {
         gemm(false, m, n, k, qg, qOff, ldq, s, sOff, lds, o, oOff, ldo);
-        // Row groups of L rows read A only up to their diagonal block (A is 0 above the diagonal).
-        for (int g0 = 0; g0 < m; g0 += L) {
-            gemm(true, Math.min(L, m - g0), n, Math.min(g0 + L, m), a, aOff + g0 * lda, lda, v, vOff, ldv, o,
-                    oOff + g0 * ldo, ldo);
+        // Blocks of 4 rows read A only up to their last row's diagonal (A is 0 above the diagonal).
+        for (int i0 = 0; i0 < m; i0 += 4) {
+            int rows = Math.min(4, m - i0);
+            gemm(true, rows, n, i0 + rows, a, aOff + i0 * lda, lda, v, vOff, ldv, o, oOff + i0 * ldo, ldo);
         }
     }
 
