@@ -40,9 +40,12 @@ public final class NeighborhoodKernel {
         if (n < 1 || n > 3) {
             return Support.no("neighborhood attention takes 1 to 3 spatial axes, got " + n);
         }
-        long rows = (long) call.batch() * call.kvHeads() * call.keyTokens() * Math.max(call.headDim(), call.valueDim());
+        long groups = 1;
+        for (int dil : ((NeighborhoodAttention) call.op()).dilation(n)) groups *= dil;
+        long width = Math.max(call.headDim(), (call.valueDim() + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM);
+        long rows = (long) call.batch() * call.heads() * (call.keyTokens() + groups * KEY_TILE) * width;
         if (rows > Integer.MAX_VALUE - 8) {
-            return Support.no("fp32 copies of K/V would exceed one Java array (" + rows + " elements)");
+            return Support.no("fp32 copies of Q/K/V would exceed one Java array (" + rows + " elements)");
         }
         return Support.yes();
     }
@@ -110,18 +113,18 @@ public final class NeighborhoodKernel {
             tileStart[gc + 1] = tileStart[gc] + t;
         }
         int perHead = tileStart[geo.groups];
-        TensorReader qr = new TensorReader(q);
         int kvHeads = call.kvHeads();
-        // K and V as contiguous fp32 token rows per (batch, kv head): the per-tile gathers then read plain arrays.
-        float[] kRows = new float[batch * kvHeads * tokens * d];
-        float[] vRows = new float[batch * kvHeads * tokens * dv];
-        packRows(call.k(), geo, kRows, d, threads);
-        packRows(call.v(), geo, vRows, dv, threads);
+        // Q, K^T and V per (batch, head, group) in group coordinates, each group's columns followed by KEY_TILE
+        // zero columns: 1-D tiles then read K^T and V in place, and the box gathers copy runs instead of
+        // transposing key by key.
+        float qScale = (float) (op.scale(d) / Math.log(2));
+        Packed kv = new Packed(call, geo, d, dvp, qScale, ops, threads);
         TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
         float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
-        float qScale = (float) (op.scale(d) / Math.log(2));
         threads.forEach(batch * heads * perHead, () -> new Work(ops, d, dvp), (item, w) -> {
-            int b = item / (heads * perHead), h = (item / perHead) % heads, rest = item % perHead;
+            // Heads innermost: consecutive items read the same tokens' Q rows and write the same output rows,
+            // which lie next to each other in [B, ..., H, D] storage.
+            int b = item / (heads * perHead), rest = (item / heads) % perHead, h = item % heads;
             int gc = 0;
             while (tileStart[gc + 1] <= rest) gc++;
             int[] g = geo.group(gc);
@@ -131,8 +134,7 @@ public final class NeighborhoodKernel {
             int[] t0 = {tile / (tilesPerAxis[1] * tilesPerAxis[2]) * te[0], (tile / tilesPerAxis[2]) % tilesPerAxis[1] * te[1],
                     tile % tilesPerAxis[2] * te[2]};
             int kvh = h / group;
-            runTile(geo, w, qr, kRows, vRows, (b * kvHeads + kvh) * tokens, qScale, b, h, g, n, t0, te, d, dv, dvp, heads,
-                    tokens, out, lse);
+            runTile(geo, w, kv, b * heads + h, b * kvHeads + kvh, gc, b, h, g, n, t0, te, d, dv, dvp, heads, tokens, out, lse);
         });
         Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
         return new AttentionResult(out.tensor(), lseT, null, null);
@@ -197,21 +199,88 @@ public final class NeighborhoodKernel {
         }
     }
 
-    /** {@code rows[((b * Hkv + g) * tokens + tok) * width + e] = x[b, tok.., g, e]}, in fp32. */
-    private static void packRows(Tensor x, Geometry geo, float[] rows, int width, CpuThreads threads) {
-        TensorReader r = new TensorReader(x);
-        int batch = x.dim(0), kvHeads = x.dim(-2);
-        int tokens = geo.ext[0] * geo.ext[1] * geo.ext[2];
-        threads.forEach(batch * kvHeads, () -> null, (item, unused) -> {
-            int b = item / kvHeads, g = item % kvHeads;
-            for (int tok = 0; tok < tokens; tok++) {
-                r.read(tokenPos(r, geo, b, tok, g), r.stride(-1), width, rows, ((item * tokens) + tok) * width, 1, 1f);
+    /**
+     * Q (scaled) {@code [ld(gc)][d]} per (batch, head, group combination), K^T {@code [d][ld(gc)]} and V
+     * {@code [ld(gc)][dvp]} per (batch, kv head, group combination), in fp32 and in group coordinates (last axis
+     * fastest); columns past a group's {@code count(gc)} tokens are 0. Packing walks the tokens in storage order
+     * with the heads innermost: per head, token rows lie H rows apart, and reading them head by head (as tiles
+     * did) stalled on memory.
+     */
+    static final class Packed {
+        final float[] q, kt, v;
+        /** Per group combination: first column within a (batch, head) block, and token count. */
+        final int[] colBase, count;
+        final int cols, d, dvp;
+
+        Packed(AttentionCall call, Geometry geo, int d, int dvp, float qScale, TileOps ops, CpuThreads threads) {
+            this.d = d;
+            this.dvp = dvp;
+            colBase = new int[geo.groups + 1];
+            count = new int[geo.groups];
+            for (int gc = 0; gc < geo.groups; gc++) {
+                int[] g = geo.group(gc);
+                count[gc] = geo.groupLength(0, g[0]) * geo.groupLength(1, g[1]) * geo.groupLength(2, g[2]);
+                colBase[gc + 1] = colBase[gc] + count[gc] + KEY_TILE;
             }
-        });
+            cols = colBase[geo.groups];
+            int batch = call.batch(), heads = call.heads(), kvHeads = call.kvHeads(), dv = call.valueDim();
+            q = new float[batch * heads * cols * d];
+            kt = new float[batch * kvHeads * cols * d];
+            v = new float[batch * kvHeads * cols * dvp];
+            TensorReader qr = new TensorReader(call.q()), kr = new TensorReader(call.k()), vr = new TensorReader(call.v());
+            // Items: (batch, group combination, block of KEY_TILE group tokens).
+            int[] blockStart = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) blockStart[gc + 1] = blockStart[gc] + ceilDiv(count[gc], KEY_TILE);
+            int perBatch = blockStart[geo.groups];
+            threads.forEach(batch * perBatch, () -> new float[kvHeads * KEY_TILE * d], (item, buf) -> {
+                int b = item / perBatch, rest = item % perBatch;
+                int gc = 0;
+                while (blockStart[gc + 1] <= rest) gc++;
+                int t0 = (rest - blockStart[gc]) * KEY_TILE, tn = Math.min(KEY_TILE, count[gc] - t0);
+                int[] g = geo.group(gc);
+                int n1 = geo.groupLength(1, g[1]), n2 = geo.groupLength(2, g[2]);
+                for (int j = 0; j < tn; j++) {
+                    int t = t0 + j;
+                    int tok = geo.token((t / (n1 * n2)) * geo.dil[0] + g[0], (t / n2 % n1) * geo.dil[1] + g[1],
+                            (t % n2) * geo.dil[2] + g[2]);
+                    for (int h = 0; h < heads; h++) {
+                        qr.read(tokenPos(qr, geo, b, tok, h), qr.stride(-1), d, q, qOffset(b * heads + h, gc) + t * d, 1, qScale);
+                    }
+                    for (int h = 0; h < kvHeads; h++) {
+                        kr.read(tokenPos(kr, geo, b, tok, h), kr.stride(-1), d, buf, (h * KEY_TILE + j) * d, 1, 1f);
+                    }
+                    for (int h = 0; h < kvHeads; h++) {
+                        vr.read(tokenPos(vr, geo, b, tok, h), vr.stride(-1), dv, v, vOffset(b * kvHeads + h, gc) + t * dvp, 1, 1f);
+                    }
+                }
+                for (int h = 0; h < kvHeads; h++) {
+                    ops.transpose(tn, d, buf, h * KEY_TILE * d, d, kt, ktOffset(b * kvHeads + h, gc) + t0, ld(gc));
+                }
+            });
+        }
+
+        /** Start of Q (row 0) of (batch * heads + head) {@code bh}, group combination gc. */
+        int qOffset(int bh, int gc) {
+            return (bh * cols + colBase[gc]) * d;
+        }
+
+        /** Columns of group combination gc's K^T rows (its tokens, then KEY_TILE zeros). */
+        int ld(int gc) {
+            return colBase[gc + 1] - colBase[gc];
+        }
+
+        /** Start of K^T of (batch * kvHeads + kv head) {@code bh}, group combination gc (the same layout as Q's). */
+        int ktOffset(int bh, int gc) {
+            return qOffset(bh, gc);
+        }
+
+        /** Start of V (row 0) of {@code bh}, gc. */
+        int vOffset(int bh, int gc) {
+            return (bh * cols + colBase[gc]) * dvp;
+        }
     }
 
-    private static void runTile(Geometry geo, Work w, TensorReader qr, float[] kRows, float[] vRows, int rowBase,
-                                float qScale, int b, int h, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
+    private static void runTile(Geometry geo, Work w, Packed kv, int qh, int bh, int gc, int b, int h, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
                                 int heads, int tokens, TensorWriter out, float[] lse) {
         OnlineSoftmax st = w.st;
         int[] e = {Math.min(t0[0] + te[0], n[0]), Math.min(t0[1] + te[1], n[1]), Math.min(t0[2] + te[2], n[2])};
@@ -231,7 +300,7 @@ public final class NeighborhoodKernel {
                     }
                     int tok = geo.token(y0 * geo.dil[0] + g[0], y1 * geo.dil[1] + g[1], y2 * geo.dil[2] + g[2]);
                     w.rowToken[rows] = tok;
-                    qr.read(tokenPos(qr, geo, b, tok, h), qr.stride(-1), d, st.q, rows * d, 1, qScale);
+                    System.arraycopy(kv.q, kv.qOffset(qh, gc) + ((y0 * n[1] + y1) * n[2] + y2) * d, st.q, rows * d, d);
                     rows++;
                 }
             }
@@ -239,44 +308,28 @@ public final class NeighborhoodKernel {
         int[] wb = {be[0] - bs[0], be[1] - bs[1], be[2] - bs[2]};
         int boxKeys = wb[0] * wb[1] * wb[2];
         int tiles = ceilDiv(boxKeys, KEY_TILE);
-        w.ensureTiles(tiles);
-        // Only the last tile has columns the gather does not overwrite.
-        int tail = tiles * KEY_TILE - boxKeys;
-        if (tail > 0) {
-            int last = (tiles - 1) * d * KEY_TILE;
-            for (int dd = 0; dd < d; dd++) Arrays.fill(w.kt, last + dd * KEY_TILE + KEY_TILE - tail, last + (dd + 1) * KEY_TILE, 0f);
-            Arrays.fill(w.v, (tiles * KEY_TILE - tail) * dvp, tiles * KEY_TILE * dvp, 0f);
-        }
-        // Gather the key box, last axis fastest, into K^T and V tiles.
-        int c = 0;
-        for (int x0 = bs[0]; x0 < be[0]; x0++) {
-            for (int x1 = bs[1]; x1 < be[1]; x1++) {
-                for (int x2 = bs[2]; x2 < be[2]; x2++, c++) {
-                    int tok = geo.token(x0 * geo.dil[0] + g[0], x1 * geo.dil[1] + g[1], x2 * geo.dil[2] + g[2]);
-                    int tile = c / KEY_TILE, col = c % KEY_TILE;
-                    int src = (rowBase + tok) * d, dst = tile * d * KEY_TILE + col;
-                    for (int dd = 0; dd < d; dd++) w.kt[dst + dd * KEY_TILE] = kRows[src + dd];
-                    System.arraycopy(vRows, (rowBase + tok) * dv, w.v, (tile * KEY_TILE + col) * dvp, dv);
-                }
-            }
-        }
+        int ld = kv.ld(gc), ktBase = kv.ktOffset(bh, gc), vBase = kv.vOffset(bh, gc);
         st.begin(rows, 0, 0, false);
         if (geo.rank == 1) {
-            // 1-D windows are contiguous runs of the box: the range path of the online softmax.
+            // 1-D windows are contiguous runs of the box: the range path of the online softmax, over K^T and V
+            // in place (the zero columns past the group keep the last tile's reads inside the array).
             for (int r = 0; r < rows; r++) {
                 st.lo[r] = w.ws[2][r] - bs[2];
                 st.hi[r] = w.we[2][r] - bs[2];
             }
-        }
-        for (int tile = 0; tile < tiles; tile++) {
-            int k0 = tile * KEY_TILE, kn = Math.min(KEY_TILE, boxKeys - k0);
-            if (geo.rank == 1) {
-                // The zero-padded tail of the last tile lies past every row's range: full tiles keep the vector path.
-                st.visit(w.kt, tile * d * KEY_TILE, w.v, tile * KEY_TILE * dvp, k0, KEY_TILE);
-                continue;
+            for (int tile = 0; tile < tiles; tile++) {
+                int k0 = bs[2] + tile * KEY_TILE;
+                // Columns past the box lie past every row's range: full tiles keep the vector path.
+                st.visit(kv.kt, ktBase + k0, ld, kv.v, vBase + k0 * dvp, tile * KEY_TILE, KEY_TILE);
             }
-            buildMask(w, rows, bs, wb, k0, kn);
-            st.visitMasked(w.kt, tile * d * KEY_TILE, w.v, tile * KEY_TILE * dvp, kn, w.mask, w.visible);
+        } else {
+            w.ensureTiles(tiles);
+            gatherBox(w, kv, ktBase, ld, vBase, n, bs, wb, tiles * KEY_TILE - boxKeys);
+            for (int tile = 0; tile < tiles; tile++) {
+                int k0 = tile * KEY_TILE, kn = Math.min(KEY_TILE, boxKeys - k0);
+                buildMask(w, rows, bs, wb, k0, kn);
+                st.visitMasked(w.kt, tile * d * KEY_TILE, w.v, tile * KEY_TILE * dvp, kn, w.mask, w.visible);
+            }
         }
         for (int r = 0; r < rows; r++) {
             int tok = w.rowToken[r];
@@ -284,6 +337,35 @@ public final class NeighborhoodKernel {
             if (lse != null) {
                 lse[(b * heads + h) * tokens + tok] = st.lse(r);
             }
+        }
+    }
+
+    /**
+     * Copies the key box (group coordinates {@code bs + [0, wb)}, last axis fastest) into packed K^T and V tiles:
+     * each box line is a run of K^T columns and V rows. The {@code tail} columns past the box are zeroed.
+     */
+    private static void gatherBox(Work w, Packed kv, int ktBase, int ld, int vBase, int[] n, int[] bs, int[] wb, int tail) {
+        int d = w.d, dvp = w.dvp;
+        int c = 0;
+        for (int x0 = bs[0]; x0 < bs[0] + wb[0]; x0++) {
+            for (int x1 = bs[1]; x1 < bs[1] + wb[1]; x1++) {
+                int src = (x0 * n[1] + x1) * n[2] + bs[2];
+                System.arraycopy(kv.v, vBase + src * dvp, w.v, c * dvp, wb[2] * dvp);
+                // A line may straddle two key tiles.
+                for (int done = 0; done < wb[2]; ) {
+                    int tile = (c + done) / KEY_TILE, col = (c + done) % KEY_TILE;
+                    int len = Math.min(wb[2] - done, KEY_TILE - col);
+                    int dst = tile * d * KEY_TILE + col, s0 = ktBase + src + done;
+                    for (int dd = 0; dd < d; dd++) System.arraycopy(kv.kt, s0 + dd * ld, w.kt, dst + dd * KEY_TILE, len);
+                    done += len;
+                }
+                c += wb[2];
+            }
+        }
+        if (tail > 0) {
+            int last = (c / KEY_TILE) * d * KEY_TILE;
+            for (int dd = 0; dd < d; dd++) Arrays.fill(w.kt, last + dd * KEY_TILE + KEY_TILE - tail, last + (dd + 1) * KEY_TILE, 0f);
+            Arrays.fill(w.v, c * dvp, (c + tail) * dvp, 0f);
         }
     }
 

@@ -121,7 +121,12 @@ public final class OnlineSoftmax {
      * excludes the padding.
      */
     public void visit(float[] kt, int ktOff, float[] v, int vOff, int j0, int n) {
-        ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, KEY_TILE, s, 0, KEY_TILE);
+        visit(kt, ktOff, KEY_TILE, v, vOff, j0, n);
+    }
+
+    /** {@link #visit} with K^T rows {@code ldk} apart ({@code kt[ktOff + dd * ldk + c]}), e.g. read in place. */
+    public void visit(float[] kt, int ktOff, int ldk, float[] v, int vOff, int j0, int n) {
+        ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, ldk, s, 0, KEY_TILE);
         softmaxAndAccumulate(j0, n, v, vOff, dvp, dvp);
     }
 
