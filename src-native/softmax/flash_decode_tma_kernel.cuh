@@ -16,28 +16,20 @@
 
 namespace a4j {
 
+// The few-rows kernel's traits (rows, chunk, consumer warps, Q pitch, merge buffer, split tiles) with a
+// producer warp and the slot ring in place of the per-warp rings.
 template <class T, int kHeadDim_>
-struct FlashDecodeTmaTraits {
-  using Tin = T;
-  using Mma = MmaPolicy<T>;
-  static constexpr int kHeadDim = kHeadDim_;
-  static constexpr int kRows = 16;
-  static constexpr int kBlockM = kRows;
-  static constexpr int kChunk = 16;
-  static constexpr int kWarps = 4;                   // consumers
-  static constexpr int kNThreads = (kWarps + 1) * 32;  // + the producer warp
-  static constexpr int kPitch = kHeadDim + 8;        // Q only (cp.async, padded rows)
-  static constexpr int kPitchBytes = kPitch * 2;
-  static constexpr int kSmemQ = (kRows * kPitchBytes + 1023) / 1024 * 1024;
-  static constexpr int kChunkBytes = kChunk * kHeadDim * 2;  // one of K or V
-  static constexpr int kSlots = decode_tma_slots(kHeadDim);
+struct FlashDecodeTmaTraits : FlashDecodeTraits<T, kHeadDim_> {
+  using Base = FlashDecodeTraits<T, kHeadDim_>;
+  static constexpr int kNThreads = (Base::kWarps + 1) * 32;  // + the producer warp
+  static constexpr int kSmemQ = (Base::kSmemQ + 1023) / 1024 * 1024;  // the ring stays 1 KiB aligned
+  static constexpr int kChunkBytes = Base::kChunk * kHeadDim_ * 2;   // one of K or V, unpadded
+  static constexpr int kSlots = decode_tma_slots(kHeadDim_);
   static constexpr int kSmemRing = kSlots * 2 * kChunkBytes;
-  static constexpr int kSmemMerge = kWarps * kRows * kHeadDim * 4 + 2 * kWarps * kRows * 4;
-  static constexpr int kSmemBody = kSmemRing > kSmemMerge ? kSmemRing : kSmemMerge;
+  static constexpr int kSmemBody = kSmemRing > Base::kSmemMerge ? kSmemRing : Base::kSmemMerge;
   static constexpr int kSmem = 1024 + kSmemQ + kSmemBody + 2 * kSlots * 8;  // + alignment slack, barriers
-  static constexpr int kSplitKeys = 64;
-  static_assert(kHeadDim == 64 || kHeadDim == 128, "TMA decode: padded head dim 64 or 128");
-  static_assert(kSlots % kWarps == 0, "slot i % kSlots belongs to warp i % kWarps");
+  static_assert(kHeadDim_ == 64 || kHeadDim_ == 128, "TMA decode: padded head dim 64 or 128");
+  static_assert(kSlots % Base::kWarps == 0, "slot i % kSlots belongs to warp i % kWarps");
 };
 
 // Byte offset of element (r, c) of a swizzled [16 x HD] chunk (column blocks of 16 rows x 128 bytes).

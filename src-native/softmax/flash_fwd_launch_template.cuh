@@ -37,13 +37,14 @@ inline cudaError_t set_smem(Kernel kernel, int smem) {
 }
 
 // Every softmax kernel's launch: one CTA per (row tile, head group, batch x split), the traits'
-// threads and dynamic shared memory (opted into above 48 KiB).
-template <class KT, class Kernel>
-cudaError_t launch_tiled(Kernel kernel, const FwdParams& p, cudaStream_t stream) {
+// threads and dynamic shared memory (opted into above 48 KiB); `extra` follows the params (the TMA
+// kernels' tensor maps).
+template <class KT, class Kernel, class... Extra>
+cudaError_t launch_tiled(Kernel kernel, const FwdParams& p, cudaStream_t stream, const Extra&... extra) {
   cudaError_t e = set_smem(kernel, KT::kSmem);
   if (e != cudaSuccess) return e;
   const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p);
+  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p, extra...);
   return cudaGetLastError();
 }
 
@@ -81,12 +82,7 @@ cudaError_t run_decode_tma_impl(const FwdParams& p, const Sm90TmaMaps& maps, cud
   static_assert(P == Path::kBf16 || P == Path::kFp16, "16-bit decode kernel");
   using KT = FlashDecodeTmaTraits<typename PathTypes<P>::Tin, HD>;
   static_assert(KT::kSmem == decode_tma_smem_bytes(HD), "tile_config.h and the TMA decode traits disagree");
-  auto kernel = &flash_decode_tma_kernel<KT>;
-  cudaError_t e = set_smem(kernel, KT::kSmem);
-  if (e != cudaSuccess) return e;
-  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B * p.num_splits);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p, maps);
-  return cudaGetLastError();
+  return launch_tiled<KT>(&flash_decode_tma_kernel<KT>, p, stream, maps);  // (one row tile)
 }
 
 // sm_90a wgmma forward (bf16 / fp16, head dim 64 or 128); see flash_fwd_sm90_kernel.cuh.
@@ -116,12 +112,7 @@ cudaError_t run_fwd_sm90_ws_impl(const FwdParams& p, const Sm90TmaMaps& maps, cu
   static_assert(P == Path::kBf16 || P == Path::kFp16, "sm90 path is 16-bit only");
   using KT = FlashFwdSm90WsTraits<typename PathTypes<P>::Tin, HD, sm90_ws_block_n(HD), sm90_ws_stages(HD)>;
   static_assert(KT::kSmem == sm90_ws_smem_bytes(HD), "tile_config.h and the sm90 ws traits disagree");
-  auto kernel = &flash_fwd_sm90_ws_kernel<KT>;
-  cudaError_t e = set_smem(kernel, KT::kSmem);
-  if (e != cudaSuccess) return e;
-  const dim3 grid((p.M + KT::kBlockM - 1) / KT::kBlockM, p.HG, p.B);
-  kernel<<<grid, KT::kNThreads, KT::kSmem, stream>>>(p, maps);
-  return cudaGetLastError();
+  return launch_tiled<KT>(&flash_fwd_sm90_ws_kernel<KT>, p, stream, maps);  // (forward only: num_splits = 1)
 }
 
 }  // namespace a4j

@@ -154,6 +154,31 @@ __device__ __forceinline__ void sm90_epilogue(const FwdParams& p, const BlockInf
   }
 }
 
+// S = Q K^T for one warpgroup's 64 Q rows against one K tile (both operands from shared memory).
+template <class KT>
+__device__ __forceinline__ void sm90_issue_qk(float (&s)[KT::kBlockN / 2], uint32_t sQ, uint32_t sK, int wg) {
+  constexpr int kBM = KT::kBlockM, kBN = KT::kBlockN, kHD = KT::kHeadDim;
+#pragma unroll
+  for (int ks = 0; ks < kHD / 16; ++ks) {
+    const uint32_t koff = (ks & 3) * 32;
+    const uint64_t da = sw128_desc(sQ + (ks >> 2) * (kBM * 128) + wg * 64 * 128 + koff, 16, 1024);
+    const uint64_t db = sw128_desc(sK + (ks >> 2) * (kBN * 128) + koff, 16, 1024);
+    wgmma_ss<kBN, typename KT::Tin>(s, da, db, ks > 0 ? 1 : 0);
+  }
+}
+
+// O += P V: P from registers (the packed S accumulator), V from shared memory (MN-major).
+template <class KT>
+__device__ __forceinline__ void sm90_issue_pv(float (&acc_o)[KT::kHeadDim / 2], const uint32_t (&pa)[KT::kBlockN / 16][4],
+                                              uint32_t sV) {
+  constexpr int kBN = KT::kBlockN;
+#pragma unroll
+  for (int ks = 0; ks < kBN / 16; ++ks) {
+    const uint64_t db = sw128_desc(sV + ks * 2048, kBN * 128, 1024);
+    wgmma_rs_tb<KT::kHeadDim, typename KT::Tin>(acc_o, pa[ks], db, 1);
+  }
+}
+
 // The kernel (FlashAttention-3's intra-warpgroup overlap): per key tile i, the warpgroup
 // issues S_i = Q K_i^T and O += P_{i-1} V_{i-1} back to back, waits for S_i only, and computes the
 // softmax of S_i while the tensor cores run P_{i-1} V_{i-1}; O is rescaled once that MMA is done.
@@ -236,24 +261,8 @@ __global__ void __launch_bounds__(KT::kNThreads, KT::kMinBlocks) flash_fwd_sm90_
   float s[kBN / 2];
   uint32_t pa[kBN / 16][4];  // P of the previous tile, the A operand of its P V
 
-  auto issue_qk = [&](int i) {
-    const int stage = i & 1;
-#pragma unroll
-    for (int ks = 0; ks < kHD / 16; ++ks) {
-      const uint32_t koff = (ks & 3) * 32;
-      const uint64_t da = sw128_desc(sQ + (ks >> 2) * (kBM * 128) + wg * 64 * 128 + koff, 16, 1024);
-      const uint64_t db = sw128_desc(sK0 + stage * KT::kTileKV + (ks >> 2) * (kBN * 128) + koff, 16, 1024);
-      wgmma_ss<kBN, T>(s, da, db, ks > 0 ? 1 : 0);
-    }
-  };
-  auto issue_pv = [&](int i) {
-    const int stage = i & 1;
-#pragma unroll
-    for (int ks = 0; ks < kBN / 16; ++ks) {
-      const uint64_t db = sw128_desc(sV0 + stage * KT::kTileKV + ks * 2048, kBN * 128, 1024);
-      wgmma_rs_tb<kHD, T>(acc_o, pa[ks], db, 1);
-    }
-  };
+  auto issue_qk = [&](int i) { sm90_issue_qk<KT>(s, sQ, sK0 + (i & 1) * KT::kTileKV, wg); };
+  auto issue_pv = [&](int i) { sm90_issue_pv<KT>(acc_o, pa, sV0 + (i & 1) * KT::kTileKV); };
   auto softmax_tile = [&](int i, float (&alpha)[2]) {
     m16n8_logits<kBN>(p, bi, s, n_hi - 1 - i, row0, t, mask_below, mask_from);
     softmax.update([&](int r, int c) -> float& { return s[(c >> 1) * 4 + 2 * r + (c & 1)]; }, exp_scale, alpha);

@@ -136,22 +136,8 @@ __global__ void __launch_bounds__(KT::kNThreads, 1)
   float s[kBN / 2];
   uint32_t pa[kBN / 16][4];  // P of the previous tile, the A operand of its P V
 
-  auto issue_qk = [&](int stage) {
-#pragma unroll
-    for (int ks = 0; ks < kHD / 16; ++ks) {
-      const uint32_t koff = (ks & 3) * 32;
-      const uint64_t da = sw128_desc(sQ + (ks >> 2) * (kBM * 128) + cwg * 64 * 128 + koff, 16, 1024);
-      const uint64_t db = sw128_desc(sK0 + stage * KT::kTileKV + (ks >> 2) * (kBN * 128) + koff, 16, 1024);
-      wgmma_ss<kBN, T>(s, da, db, ks > 0 ? 1 : 0);
-    }
-  };
-  auto issue_pv = [&](int stage) {
-#pragma unroll
-    for (int ks = 0; ks < kBN / 16; ++ks) {
-      const uint64_t db = sw128_desc(sV0 + stage * KT::kTileKV + ks * 2048, kBN * 128, 1024);
-      wgmma_rs_tb<kHD, T>(acc_o, pa[ks], db, 1);
-    }
-  };
+  auto issue_qk = [&](int stage) { sm90_issue_qk<KT>(s, sQ, sK0 + stage * KT::kTileKV, cwg); };
+  auto issue_pv = [&](int stage) { sm90_issue_pv<KT>(acc_o, pa, sV0 + stage * KT::kTileKV); };
   auto softmax_tile = [&](int i, float (&alpha)[2]) {
     m16n8_logits<kBN>(p, bi, s, n_hi - 1 - i, row0, t, mask_below, mask_from);
     softmax.update([&](int r, int c) -> float& { return s[(c >> 1) * 4 + 2 * r + (c & 1)]; }, exp_scale, alpha);

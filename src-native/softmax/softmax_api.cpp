@@ -341,14 +341,22 @@ bool encode_map(CUtensorMap& map, const void* base, CUtensorMapDataType type, in
                 CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
+CUtensorMapDataType tensor_map_type(Path path) {
+  return path == Path::kBf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+}
+
+// The K and V maps of both TMA kernels, boxes of kv_rows keys.
+bool encode_kv_maps(const FwdParams& p, Path path, int kv_rows, Sm90TmaMaps& maps) {
+  return encode_map(maps.k, p.k, tensor_map_type(path), p.D, p.Sk, p.Hkv, p.B, p.k_sr, p.k_sh, p.k_sb, kv_rows) &&
+         encode_map(maps.v, p.v, tensor_map_type(path), p.Dv, p.Sk, p.Hkv, p.B, p.v_sr, p.v_sh, p.v_sb, kv_rows);
+}
+
 // The warp-specialized kernel needs whole-tensor addressing: no per-batch key ranges, one query per
 // tile row, no splits, and maps for q, k and v.
-bool encode_ws_maps(const FwdParams& p, Path path, Sm90TmaMaps& maps) {
+bool encode_ws_maps(const FwdParams& p, Path path, int hd, Sm90TmaMaps& maps) {
   if (p.k_start != nullptr || p.k_end != nullptr || p.G != 1 || p.num_splits != 1 || !p.vec_load) return false;
-  const CUtensorMapDataType type = path == Path::kBf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
-  return encode_map(maps.q, p.q, type, p.D, p.Sq, p.H, p.B, p.q_sr, p.q_sh, p.q_sb, 128) &&
-         encode_map(maps.k, p.k, type, p.D, p.Sk, p.Hkv, p.B, p.k_sr, p.k_sh, p.k_sb, sm90_ws_block_n(64)) &&
-         encode_map(maps.v, p.v, type, p.Dv, p.Sk, p.Hkv, p.B, p.v_sr, p.v_sh, p.v_sb, sm90_ws_block_n(64));
+  return encode_map(maps.q, p.q, tensor_map_type(path), p.D, p.Sq, p.H, p.B, p.q_sr, p.q_sh, p.q_sb, 128) &&
+         encode_kv_maps(p, path, sm90_ws_block_n(hd), maps);
 }
 
 template <Path P>
@@ -356,7 +364,7 @@ cudaError_t launch_sm90_path(int hd, const FwdParams& p, cudaStream_t s) {
   const Sm90Tile t = sm90_tile(hd);
   if (t.ws) {
     Sm90TmaMaps maps;
-    if (encode_ws_maps(p, P, maps)) return hd == 64 ? run_fwd_sm90_ws<P, 64>(p, maps, s) : run_fwd_sm90_ws<P, 128>(p, maps, s);
+    if (encode_ws_maps(p, P, hd, maps)) return hd == 64 ? run_fwd_sm90_ws<P, 64>(p, maps, s) : run_fwd_sm90_ws<P, 128>(p, maps, s);
     // The best cp.async tile of the head dim (tile_config.h).
     return hd == 64 ? run_fwd_sm90_tile<P, 64, 128, 64, 2>(p, s) : run_fwd_sm90_pipe<P, 128>(p, s);
   }
@@ -403,32 +411,26 @@ bool use_decode_rows16(Path path, int hd, int Sq, int G, const DeviceInfo& dev) 
 
 // Its TMA variant (flash_decode_tma_kernel.cuh): on a cc 9.0 device with sm_90a code, padded head dim
 // 64 or 128, K and V addressable by tensor maps, unless A4J_DECODE_KERNEL=cpasync (diagnosis, tests).
-bool encode_decode_tma_maps(Path path, int hd, const FwdParams& p, Sm90TmaMaps& maps) {
+bool encode_decode_tma_maps(Path path, int hd, const FwdParams& p, const DeviceInfo& dev, Sm90TmaMaps& maps) {
 #if defined(A4J_HAS_SM90A)
-  DeviceInfo dev;
-  if (current_device_info(dev) != cudaSuccess) {
-    cudaGetLastError();
-    return false;
-  }
   if ((hd != 64 && hd != 128) || dev.cc_major != 9 || dev.cc_minor != 0 || decode_tma_smem_bytes(hd) > dev.smem_optin)
     return false;
   const char* v = std::getenv("A4J_DECODE_KERNEL");
   if (v != nullptr && std::strcmp(v, "cpasync") == 0) return false;
-  const CUtensorMapDataType type = path == Path::kBf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
-  return encode_map(maps.k, p.k, type, p.D, p.Sk, p.Hkv, p.B, p.k_sr, p.k_sh, p.k_sb, 16) &&
-         encode_map(maps.v, p.v, type, p.Dv, p.Sk, p.Hkv, p.B, p.v_sr, p.v_sh, p.v_sb, 16);
+  return encode_kv_maps(p, path, 16, maps);
 #else
   (void)path;
   (void)hd;
   (void)p;
+  (void)dev;
   (void)maps;
   return false;
 #endif
 }
 
-cudaError_t launch_decode_rows16(Path path, int hd, const FwdParams& p, cudaStream_t s) {
+cudaError_t launch_decode_rows16(Path path, int hd, const FwdParams& p, const DeviceInfo& dev, cudaStream_t s) {
   Sm90TmaMaps maps;
-  if (encode_decode_tma_maps(path, hd, p, maps)) {
+  if (encode_decode_tma_maps(path, hd, p, dev, maps)) {
     if (path == Path::kBf16)
       return hd == 64 ? run_decode_tma<Path::kBf16, 64>(p, maps, s) : run_decode_tma<Path::kBf16, 128>(p, maps, s);
     return hd == 64 ? run_decode_tma<Path::kFp16, 64>(p, maps, s) : run_decode_tma<Path::kFp16, 128>(p, maps, s);
@@ -536,7 +538,7 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   p.num_splits = plan.splits;
   cudaGetLastError();
   if (plan.splits == 1) {
-    e = plan.rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
+    e = plan.rows16 ? launch_decode_rows16(path, hd, p, dev, stream) : launch(path, hd, decode16, p, stream);
     if (e != cudaSuccess) return fail_cuda(fn, "kernel launch", e);
     return A4J_SUCCESS;
   }
@@ -559,7 +561,7 @@ int decode(const Args& a, int num_splits, void* workspace, size_t workspace_byte
   }
   p.ws_o = static_cast<float*>(ws);
   p.ws_lse = reinterpret_cast<float*>(static_cast<char*>(ws) + plan.ws_o_bytes);
-  e = plan.rows16 ? launch_decode_rows16(path, hd, p, stream) : launch(path, hd, decode16, p, stream);
+  e = plan.rows16 ? launch_decode_rows16(path, hd, p, dev, stream) : launch(path, hd, decode16, p, stream);
   // PDL on cc >= 9.0 unless A4J_DISABLE_PDL is set (diagnosis; both paths are tested).
   if (e == cudaSuccess) e = run_combine(p, a.dtype, dev.cc_major >= 9 && !env_flag_set("A4J_DISABLE_PDL"), stream);
   int result = A4J_SUCCESS;

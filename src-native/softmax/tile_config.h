@@ -122,7 +122,7 @@ constexpr int sm90_ws_smem_bytes(int hd) {
   return 128 * hd * 2 + 2 * sm90_ws_stages(hd) * sm90_ws_block_n(hd) * hd * 2 + (1 + 4 * sm90_ws_stages(hd)) * 8 + 1024;
 }
 // "ws": the warp-specialized kernel (named "128x128ws"), used where its tensor maps can be encoded
-// (else the pipelined kernel's 128 x 128 serves).
+// (else the head dim's best cp.async tile serves: 128 x 64 x2 at D = 64, 128 x 128 at D = 128).
 struct Sm90Tile {
   int head_dim, block_m, block_n, min_blocks;
   bool ws;
