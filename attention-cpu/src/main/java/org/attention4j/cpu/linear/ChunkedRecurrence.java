@@ -253,7 +253,7 @@ public final class ChunkedRecurrence {
                 unpack(spec, in, ops, w, b, h0, hn, j, start, end, c0, cn, dk, dv, dvp);
                 chunk(spec.kind, ops, w, cn, dk, dvp);
                 if (spec.normalize) {
-                    normalize(spec.kind, ops, w, cn, dk, dv, dvp);
+                    normalize(spec.kind, ops, w, cn, dk, dv, dvp, j * dk, hn * dk);
                 }
                 for (int a = 0; a < cn; a++) {
                     System.arraycopy(w.o, a * dvp, w.so, (a * hn + j) * dv, dv);
@@ -282,10 +282,10 @@ public final class ChunkedRecurrence {
     /**
      * Normalized linear attention (spec 3.2), z decaying like the state: {@code z_a = 2^{b_a} z + Σ_{j <= a}
      * 2^{b_a - b_j} k_j}, so {@code <τ q_a, z_a>} is the row sum of the chunk's scores plus {@code <Qg_a, z>}; then
-     * {@code z = 2^{b_last} z + Σ_j 2^{b_last - b_j} k_j}, read from K^T. Runs after {@link #chunk}, which leaves
-     * A, Qg (scalar gates) and K^T.
+     * {@code z = 2^{b_last} z + Σ_j 2^{b_last - b_j} k_j}, from the head's staged key rows ({@code w.sk} at
+     * {@code kOff + j * ldk}). Runs after {@link #chunk}, which leaves A and Qg (scalar gates).
      */
-    private static void normalize(Gate kind, TileOps ops, Work w, int cn, int dk, int dv, int dvp) {
+    private static void normalize(Gate kind, TileOps ops, Work w, int cn, int dk, int dv, int dvp, int kOff, int ldk) {
         float[] qg = kind == Gate.SCALAR ? w.qg : w.q;
         for (int a = 0; a < cn; a++) {
             float den = ops.dot(w.a, a * CHUNK, w.ones, 0, a + 1) + ops.dot(qg, a * dk, w.z, 0, dk) + 1e-10f;
@@ -298,9 +298,8 @@ public final class ChunkedRecurrence {
             for (int a = 0; a < cn; a++) w.gn[a] = (float) Math.exp((bl - w.bs[a]) / LOG2E);
             wk = w.gn;
         }
-        for (int d = 0; d < dk; d++) {
-            w.z[d] += ops.dot(w.kt, d * CHUNK, wk, 0, cn);
-        }
+        // z += wk^T K over the staged key rows: one vector pass, where a dot per key dimension reduced across lanes.
+        ops.matmulAdd(1, dk, cn, wk, 0, cn, w.sk, kOff, ldk, w.z, 0, dk);
     }
 
     /** Storage position of step {@code t} of a sequence spanning {@code [start, end)}. */
