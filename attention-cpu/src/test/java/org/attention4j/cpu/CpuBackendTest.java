@@ -86,6 +86,25 @@ class CpuBackendTest {
         assertThat(Attention.lastBackend()).isEqualTo("reference");
     }
 
+    /** The in-place scan of contiguous gates reads exactly the view: its last element, nothing past either end. */
+    @Test
+    void scansContiguousGateViewsInPlace() {
+        Tensor q = rand(1, 20, 2, 8);
+        float[] g = new float[22 * 2 * 8];
+        java.util.Arrays.fill(g, -0.1f);
+        g[0] = 1f;
+        g[g.length - 1] = 1f;
+        GatedAttention op = Attention.gated().build();
+        // A contiguous view of tokens [1, 21) of [1, 22, 2, 8]; the positive gates lie just outside it.
+        Tensor inner = Tensor.of(g.clone(), 1, 22, 2, 8).slice(1, 1, 21);
+        assertThat(inner.isContiguous()).isTrue();
+        assertThat(new CpuBackend().supports(AttentionCall.builder(op, q, q, q).gate(inner).build()).supported()).isTrue();
+        float[] last = g.clone();
+        last[21 * 16 - 1] = 1e-3f;
+        Tensor bad = Tensor.of(last, 1, 22, 2, 8).slice(1, 1, 21);
+        assertThat(new CpuBackend().supports(AttentionCall.builder(op, q, q, q).gate(bad).build()).reason()).contains("positive");
+    }
+
     /** The gate scan reads every element of a strided per-key gate tensor, the last one included. */
     @Test
     void declinesPositiveVectorGatesInAStridedView() {
