@@ -26,6 +26,8 @@ import org.attention4j.spi.Support;
 public final class NeighborhoodKernel {
     /** Rows per query tile (the online-softmax state's size). */
     private static final int TILE_ROWS = 64;
+    /** Query lines of the lane path that share their key lines' loads. */
+    private static final int LANE_ROWS = 4;
     /** Key lines are laid out in multiples of this many keys (one AVX-512 vector). */
     private static final int LINE_QUANTUM = 16;
 
@@ -118,9 +120,29 @@ public final class NeighborhoodKernel {
         // zero columns: 1-D tiles then read K^T and V in place, and the box gathers copy runs instead of
         // transposing key by key.
         float qScale = (float) (op.scale(d) / Math.log(2));
-        Packed kv = new Packed(call, geo, d, dvp, qScale, ops, threads);
+        LaneGeometry[] lanes = laneGeometry(geo, ops.lanes());
         TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
         float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
+        if (lanes != null) {
+            LanePacked lp = new LanePacked(call, geo, lanes, qScale, ops, threads);
+            // Items: (batch, group combination, axis-0 index, block of LANE_ROWS axis-1 lines), heads innermost.
+            int[] blockStart = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) {
+                blockStart[gc + 1] = blockStart[gc] + lanes[gc].n[0] * ceilDiv(lanes[gc].n[1], LANE_ROWS);
+            }
+            int perBatch = blockStart[geo.groups];
+            threads.forEach(batch * perBatch * heads, () -> new LaneWork(ops.lanes(), dv), (item, w) -> {
+                int b = item / (perBatch * heads), rest = (item / heads) % perBatch, h = item % heads;
+                int gc = 0;
+                while (blockStart[gc + 1] <= rest) gc++;
+                int blk = rest - blockStart[gc], per0 = ceilDiv(lanes[gc].n[1], LANE_ROWS);
+                runLanes(geo, lanes[gc], w, ops, lp, b * heads + h, b * kvHeads + h / group, gc, b, h, blk / per0,
+                        blk % per0 * LANE_ROWS, d, dv, heads, tokens, out, lse);
+            });
+            Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
+            return new AttentionResult(out.tensor(), lseT, null, null);
+        }
+        Packed kv = new Packed(call, geo, d, dvp, qScale, ops, threads);
         threads.forEach(batch * heads * perHead, () -> new Work(ops, d, dvp), (item, w) -> {
             // Heads innermost: consecutive items read the same tokens' Q rows and write the same output rows,
             // which lie next to each other in [B, ..., H, D] storage.
@@ -241,8 +263,7 @@ public final class NeighborhoodKernel {
                 int n1 = geo.groupLength(1, g[1]), n2 = geo.groupLength(2, g[2]);
                 for (int j = 0; j < tn; j++) {
                     int t = t0 + j;
-                    int tok = geo.token((t / (n1 * n2)) * geo.dil[0] + g[0], (t / n2 % n1) * geo.dil[1] + g[1],
-                            (t % n2) * geo.dil[2] + g[2]);
+                    int tok = tokenOf(geo, g, n1, n2, t);
                     for (int h = 0; h < heads; h++) {
                         qr.read(tokenPos(qr, geo, b, tok, h), qr.stride(-1), d, q, qOffset(b * heads + h, gc) + t * d, 1, qScale);
                     }
@@ -280,8 +301,293 @@ public final class NeighborhoodKernel {
         }
     }
 
-    private static void runTile(Geometry geo, Work w, Packed kv, int qh, int bh, int gc, int b, int h, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
-                                int heads, int tokens, TensorWriter out, float[] lse) {
+    /** Flat original token of group token {@code t} (group coordinates, last axis fastest) of group {@code g}. */
+    private static int tokenOf(Geometry geo, int[] g, int n1, int n2, int t) {
+        return geo.token((t / (n1 * n2)) * geo.dil[0] + g[0], (t / n2 % n1) * geo.dil[1] + g[1], (t % n2) * geo.dil[2] + g[2]);
+    }
+
+    /**
+     * Lane path geometry of one group combination: its extents {@code n}, and per block of {@code w} queries of the
+     * last axis the first key {@code base} of its first query's window, the lane shuffle {@code idx} (null where the
+     * windows are one shifted vector), the longest window {@code kb} and the per-lane window lengths {@code lens}
+     * (null when all are kb).
+     */
+    static final class LaneGeometry {
+        final int[] n;
+        final int[] base, kb;
+        final int[][] idx, lens;
+
+        LaneGeometry(int[] n, int blocks) {
+            this.n = n;
+            base = new int[blocks];
+            kb = new int[blocks];
+            idx = new int[blocks][];
+            lens = new int[blocks][];
+        }
+    }
+
+    /** Whether a call of {@code op} on queries shaped like {@code q} takes the lane path with {@code w} lanes. */
+    static boolean usesLanes(NeighborhoodAttention op, Tensor q, int w) {
+        return laneGeometry(new Geometry(op, q), w) != null;
+    }
+
+    /**
+     * The lane path (one query per vector lane along the last axis, scores of exactly each window's keys) serves
+     * 2-D and 3-D grids whose last-axis windows in each block of {@code w} queries start within {@code w} keys of
+     * the block's first window (any causality and clamped borders; strides below w per block); null where some block
+     * does not.
+     */
+    static LaneGeometry[] laneGeometry(Geometry geo, int w) {
+        if (geo.rank < 2) {
+            return null;
+        }
+        LaneGeometry[] out = new LaneGeometry[geo.groups];
+        for (int gc = 0; gc < geo.groups; gc++) {
+            int[] g = geo.group(gc);
+            int[] n = {geo.groupLength(0, g[0]), geo.groupLength(1, g[1]), geo.groupLength(2, g[2])};
+            int blocks = ceilDiv(n[2], w);
+            LaneGeometry lg = new LaneGeometry(n, blocks);
+            for (int xb = 0; xb < blocks; xb++) {
+                int x0 = xb * w;
+                int base = geo.windowStart(2, x0, n[2]);
+                int[] idx = new int[w], lens = new int[w];
+                boolean identity = true, uniform = true;
+                int kb = 0;
+                for (int i = 0; i < w; i++) {
+                    // Lanes past the line repeat its last query (their results are dropped).
+                    int x = Math.min(x0 + i, n[2] - 1);
+                    int st = geo.windowStart(2, x, n[2]);
+                    idx[i] = st - base;
+                    lens[i] = geo.windowEnd(2, x, n[2]) - st;
+                    if (idx[i] < 0 || idx[i] >= w) {
+                        return null;
+                    }
+                    identity &= idx[i] == i;
+                    kb = Math.max(kb, lens[i]);
+                }
+                for (int i = 0; i < w; i++) uniform &= lens[i] == kb;
+                lg.base[xb] = base;
+                lg.kb[xb] = kb;
+                lg.idx[xb] = identity ? null : idx;
+                lg.lens[xb] = uniform ? null : lens;
+            }
+            out[gc] = lg;
+        }
+        return out;
+    }
+
+    /**
+     * Q^T (scaled), K^T and V^T for the lane path: per (batch, head or kv head, group combination) and grid line
+     * of the last axis a feature-major block {@code [feature][n2p]} (the line's queries or keys, zero-padded to
+     * {@code n2p >= n2 + w}: a shifted vector never leaves its block). Blocks are {@code F * n2p + 16} floats apart
+     * (F the feature count) so that equal positions of neighbouring lines fall in different cache sets.
+     */
+    static final class LanePacked {
+        /**
+         * Blocks start this many floats into the arrays: behind HotSpot's 16-byte array header, in a large array
+         * (which G1 places at a region start) they then begin on a cache line, and so do the query vectors.
+         */
+        static final int ORIGIN = 12;
+        final float[] q, kt, vt;
+        /** Per group combination: padded line length, first float of its blocks per (batch, head). */
+        final int[] n2p, baseD, baseV;
+        final int totalD, totalV, d, dv;
+
+        LanePacked(AttentionCall call, Geometry geo, LaneGeometry[] lanes, float qScale, TileOps ops, CpuThreads threads) {
+            int w = ops.lanes();
+            d = call.headDim();
+            dv = call.valueDim();
+            n2p = new int[geo.groups];
+            baseD = new int[geo.groups + 1];
+            baseV = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) {
+                int[] n = lanes[gc].n;
+                n2p[gc] = (n[2] + w + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
+                baseD[gc + 1] = baseD[gc] + n[0] * n[1] * lineStride(gc, d);
+                baseV[gc + 1] = baseV[gc] + n[0] * n[1] * lineStride(gc, dv);
+            }
+            totalD = baseD[geo.groups];
+            totalV = baseV[geo.groups];
+            int batch = call.batch(), heads = call.heads(), kvHeads = call.kvHeads();
+            q = new float[ORIGIN + batch * heads * totalD];
+            kt = new float[ORIGIN + batch * kvHeads * totalD];
+            vt = new float[ORIGIN + batch * kvHeads * totalV];
+            TensorReader qr = new TensorReader(call.q()), kr = new TensorReader(call.k()), vr = new TensorReader(call.v());
+            int[] lineStart = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) lineStart[gc + 1] = lineStart[gc] + lanes[gc].n[0] * lanes[gc].n[1];
+            int perBatch = lineStart[geo.groups];
+            // Items: (batch, group combination, line); tokens in storage order with the heads innermost, each row
+            // read straight into its block's column (the block of a line is small enough to stay in cache).
+            threads.forEach(batch * perBatch, () -> null, (item, unused) -> {
+                int b = item / perBatch, rest = item % perBatch;
+                int gc = 0;
+                while (lineStart[gc + 1] <= rest) gc++;
+                int line = rest - lineStart[gc];
+                int[] g = geo.group(gc), n = lanes[gc].n;
+                for (int x = 0; x < n[2]; x++) {
+                    int tok = tokenOf(geo, g, n[1], n[2], line * n[2] + x);
+                    pack(qr, geo, b, tok, heads, d, qScale, q, dBlock(b * heads, gc) + line * lineStride(gc, d) + x, totalD, n2p[gc]);
+                    pack(kr, geo, b, tok, kvHeads, d, 1f, kt, dBlock(b * kvHeads, gc) + line * lineStride(gc, d) + x, totalD, n2p[gc]);
+                    pack(vr, geo, b, tok, kvHeads, dv, 1f, vt, vBlock(b * kvHeads, gc) + line * lineStride(gc, dv) + x, totalV, n2p[gc]);
+                }
+            });
+        }
+
+        /** Token {@code tok}'s rows of every head into column {@code off} of the heads' blocks ({@code perHead} apart). */
+        private static void pack(TensorReader r, Geometry geo, int b, int tok, int heads, int f, float scale, float[] dst, int off,
+                                 int perHead, int ld) {
+            for (int h = 0; h < heads; h++) {
+                r.read(tokenPos(r, geo, b, tok, h), r.stride(-1), f, dst, off + h * perHead, ld, scale);
+            }
+        }
+
+        int lineStride(int gc, int f) {
+            return f * n2p[gc] + LINE_QUANTUM;
+        }
+
+        /** First float of Q^T or K^T of (batch, head) {@code bh}, group combination gc. */
+        int dBlock(int bh, int gc) {
+            return ORIGIN + bh * totalD + baseD[gc];
+        }
+
+        /** First float of V^T of (batch, kv head) {@code bh}, group combination gc. */
+        int vBlock(int bh, int gc) {
+            return ORIGIN + bh * totalV + baseV[gc];
+        }
+    }
+
+    /** Per-worker buffers of the lane path, grown on demand. */
+    private static final class LaneWork {
+        final int w;
+        float[] s = new float[0];
+        final float[] ml, o, row;
+        final int[] s1 = new int[LANE_ROWS], e1 = new int[LANE_ROWS], qOffs = new int[LANE_ROWS];
+        final int[] rq = new int[LANE_ROWS], rs = new int[LANE_ROWS], ro = new int[LANE_ROWS], one = new int[1];
+
+        LaneWork(int w, int dv) {
+            this.w = w;
+            ml = new float[LANE_ROWS * 2 * w];
+            o = new float[LANE_ROWS * dv * w];
+            row = new float[dv];
+            for (int r = 0; r < LANE_ROWS; r++) ro[r] = r * dv * w;
+        }
+
+        void ensure(int floats) {
+            if (s.length < floats) s = new float[floats];
+        }
+    }
+
+    /**
+     * Up to LANE_ROWS consecutive axis-1 lines {@code y1a..} at axis-0 index {@code y0} (group coordinates) of head
+     * {@code h}: per block of w queries along the last axis, the scores of every (key line, offset) of the windows,
+     * a lanewise softmax and the weighted sum of V^T. A key line that all the lines see is visited once for all of
+     * them (its vectors loaded once per four query lines); border key lines go line by line.
+     */
+    private static void runLanes(Geometry geo, LaneGeometry lg, LaneWork w, TileOps ops, LanePacked lp, int qh, int bh, int gc,
+                                 int b, int h, int y0, int y1a, int d, int dv, int heads, int tokens, TensorWriter out,
+                                 float[] lse) {
+        int[] n = lg.n;
+        int[] g = geo.group(gc);
+        int rows = Math.min(LANE_ROWS, n[1] - y1a), lanes = w.w;
+        int s0 = geo.windowStart(0, y0, n[0]), e0 = geo.windowEnd(0, y0, n[0]);
+        int maxW1 = 0;
+        for (int r = 0; r < rows; r++) {
+            w.s1[r] = geo.windowStart(1, y1a + r, n[1]);
+            w.e1[r] = geo.windowEnd(1, y1a + r, n[1]);
+            maxW1 = Math.max(maxW1, w.e1[r] - w.s1[r]);
+        }
+        int n2p = lp.n2p[gc], lsD = lp.lineStride(gc, d), lsV = lp.lineStride(gc, dv);
+        int qBase = lp.dBlock(qh, gc), kBase = lp.dBlock(bh, gc), vBase = lp.vBlock(bh, gc);
+        for (int xb = 0; xb < lg.base.length; xb++) {
+            int x0 = xb * lanes, kb = lg.kb[xb], base = lg.base[xb];
+            int[] idx = lg.idx[xb], lens = lg.lens[xb];
+            int rowCap = (e0 - s0) * maxW1 * kb * lanes;
+            w.ensure(rows * rowCap);
+            for (int r = 0; r < rows; r++) w.qOffs[r] = qBase + (y0 * n[1] + y1a + r) * lsD + x0;
+            // Key lines every query line sees go through the four-line kernels in one run per axis-0 line; the
+            // rest, line by line.
+            int f0 = Integer.MIN_VALUE, f1 = Integer.MAX_VALUE;
+            for (int r = 0; r < rows; r++) {
+                f0 = Math.max(f0, w.s1[r]);
+                f1 = Math.min(f1, w.e1[r]);
+            }
+            if (rows < LANE_ROWS || f0 >= f1) {
+                f0 = f1 = Integer.MAX_VALUE;
+            }
+            for (int pass = 0; pass < 2; pass++) {
+                boolean scores = pass == 0;
+                if (!scores) {
+                    for (int r = 0; r < rows; r++) {
+                        int cnt = (e0 - s0) * (w.e1[r] - w.s1[r]) * kb;
+                        if (lens != null) {
+                            // Short windows (causal starts, lines shorter than the kernel): offsets past a lane's
+                            // window see nothing.
+                            for (int j = 0; j < cnt; j++) {
+                                int c = j % kb;
+                                for (int i = 0; i < lanes; i++) {
+                                    if (c >= lens[i]) w.s[r * rowCap + j * lanes + i] = Float.NEGATIVE_INFINITY;
+                                }
+                            }
+                        }
+                        ops.laneSoftmax(cnt, w.s, r * rowCap, w.ml, r * 2 * lanes);
+                    }
+                    Arrays.fill(w.o, 0, rows * dv * lanes, 0f);
+                }
+                for (int a0 = s0; a0 < e0; a0++) {
+                    if (f0 < f1) {
+                        for (int r = 0; r < rows; r++) w.rs[r] = slot(w, r, a0 - s0, f0, kb, rowCap);
+                        laneRun(scores, ops, lp, w, LANE_ROWS, w.qOffs, a0 * n[1] + f0, f1 - f0, kb, base, idx, kBase, vBase,
+                                lsD, lsV, n2p, d, dv, w.ro);
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        for (int part = 0; part < 2; part++) {
+                            int from = part == 0 ? w.s1[r] : Math.max(f1, w.s1[r]);
+                            int to = part == 0 ? Math.min(f0, w.e1[r]) : w.e1[r];
+                            if (from >= to || (part == 1 && f0 == Integer.MAX_VALUE)) {
+                                continue;
+                            }
+                            w.rq[0] = w.qOffs[r];
+                            w.rs[0] = slot(w, r, a0 - s0, from, kb, rowCap);
+                            w.one[0] = r * dv * lanes;
+                            laneRun(scores, ops, lp, w, 1, w.rq, a0 * n[1] + from, to - from, kb, base, idx, kBase, vBase, lsD, lsV,
+                                    n2p, d, dv, w.one);
+                        }
+                    }
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < lanes && x0 + i < n[2]; i++) {
+                    int tok = geo.token(y0 * geo.dil[0] + g[0], (y1a + r) * geo.dil[1] + g[1], (x0 + i) * geo.dil[2] + g[2]);
+                    for (int e = 0; e < dv; e++) w.row[e] = w.o[(r * dv + e) * lanes + i];
+                    float m = w.ml[r * 2 * lanes + i], l = w.ml[r * 2 * lanes + lanes + i];
+                    out.write((((b * tokens) + tok) * heads + h) * dv, w.row, 0, dv, l > 0 ? 1f / l : 0f);
+                    if (lse != null) {
+                        lse[(b * heads + h) * tokens + tok] = l > 0 ? (float) (m * Math.log(2) + Math.log(l)) : Float.POSITIVE_INFINITY;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Offset in the score buffer of row r's pair 0 of key line (axis-0 window index i0, axis-1 line a1). */
+    private static int slot(LaneWork w, int r, int i0, int a1, int kb, int rowCap) {
+        return r * rowCap + (i0 * (w.e1[r] - w.s1[r]) + a1 - w.s1[r]) * kb * w.w;
+    }
+
+    /** Scores, or the weighted sum of V^T, of {@code rows} query lines over {@code lines} key lines from {@code line}. */
+    private static void laneRun(boolean scores, TileOps ops, LanePacked lp, LaneWork w, int rows, int[] qOffs, int line,
+                                int lines, int kb, int base, int[] idx, int kBase, int vBase, int lsD, int lsV, int n2p, int d,
+                                int dv, int[] oOffs) {
+        if (scores) {
+            ops.laneScores(rows, lines * kb, kb, d, lp.q, qOffs, n2p, lp.kt, kBase + line * lsD + base, lsD, n2p, idx, w.s, w.rs);
+        } else {
+            ops.laneAccumulate(rows, lines * kb, kb, dv, w.s, w.rs, lp.vt, vBase + line * lsV + base, lsV, n2p, idx, w.o, oOffs,
+                    w.w);
+        }
+    }
+
+    private static void runTile(Geometry geo, Work w, Packed kv, int qh, int bh, int gc, int b, int h, int[] g, int[] n, int[] t0,
+                                int[] te, int d, int dv, int dvp, int heads, int tokens, TensorWriter out, float[] lse) {
         OnlineSoftmax st = w.st;
         int[] e = {Math.min(t0[0] + te[0], n[0]), Math.min(t0[1] + te[1], n[1]), Math.min(t0[2] + te[2], n[2])};
         int[] bs = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};

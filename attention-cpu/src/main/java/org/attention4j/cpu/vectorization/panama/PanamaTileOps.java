@@ -664,4 +664,235 @@ final class PanamaTileOps implements TileOps {
         }
         FloatVector.fromArray(SP, part, pOff).intoArray(c, cOff);
     }
+
+    // ------------------------------------------------------------------ neighborhood lanes
+
+    /**
+     * Interior blocks shuffle by the identity: one shuffle per key or value load costs less than a nullable
+     * shuffle, which C2 does not intrinsify. The shuffles are written out in each kernel: through a helper
+     * method, C2 at times compiled the helper on its own and called it without the intrinsic (3x slower).
+     */
+    private static final VectorShuffle<Float> IDENTITY = VectorShuffle.iota(SP, 0, 1, false);
+
+    @Override
+    public void laneScores(int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff, int kls,
+                           int ldk, int[] idx, float[] s, int[] sOffs) {
+        VectorShuffle<Float> sh = idx == null ? IDENTITY : VectorShuffle.fromArray(SP, idx, 0);
+        // One small method per register block (C2 stops inlining the Vector API into one large method); blocks of
+        // four pairs run across line ends, so only the run's last pairs take the narrow kernels.
+        int j = 0;
+        if (rows == 4) {
+            for (; j + 4 <= pairs; j += 4) {
+                scores4x4(k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
+                        pair(kOff, kls, n, j + 3), ldk, sh, s, sOffs, j * L);
+            }
+            for (; j < pairs; j++) scores4x1(k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs, j * L);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (j = 0; j + 4 <= pairs; j += 4) {
+                scores1x4(k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
+                        pair(kOff, kls, n, j + 3), ldk, sh, s, sOffs[r] + j * L);
+            }
+            for (; j < pairs; j++) scores1x1(k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs[r] + j * L);
+        }
+    }
+
+    /** Position of pair j (offset {@code j % n} of line {@code j / n}) of a run of key lines. */
+    private static int pair(int off, int ls, int n, int j) {
+        return off + (j / n) * ls + j % n;
+    }
+
+    /** Four query lines x four pairs: 16 accumulators, 4 query and 4 key loads per 16 FMAs. */
+    private static void scores4x4(int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
+                                  VectorShuffle<Float> sh, float[] s, int[] sOffs, int sAdd) {
+        int q0 = qOffs[0], q1 = qOffs[1], q2 = qOffs[2], q3 = qOffs[3];
+        FloatVector x00 = FloatVector.zero(SP), x01 = x00, x02 = x00, x03 = x00, x10 = x00, x11 = x00, x12 = x00, x13 = x00;
+        FloatVector x20 = x00, x21 = x00, x22 = x00, x23 = x00, x30 = x00, x31 = x00, x32 = x00, x33 = x00;
+        for (int p = 0, qp = 0, kp = 0; p < k; p++, qp += ldq, kp += ldk) {
+            FloatVector b0 = FloatVector.fromArray(SP, kt, k0 + kp).rearrange(sh);
+            FloatVector b1 = FloatVector.fromArray(SP, kt, k1 + kp).rearrange(sh);
+            FloatVector b2 = FloatVector.fromArray(SP, kt, k2 + kp).rearrange(sh);
+            FloatVector b3 = FloatVector.fromArray(SP, kt, k3 + kp).rearrange(sh);
+            FloatVector a = FloatVector.fromArray(SP, q, q0 + qp);
+            x00 = a.fma(b0, x00); x01 = a.fma(b1, x01); x02 = a.fma(b2, x02); x03 = a.fma(b3, x03);
+            a = FloatVector.fromArray(SP, q, q1 + qp);
+            x10 = a.fma(b0, x10); x11 = a.fma(b1, x11); x12 = a.fma(b2, x12); x13 = a.fma(b3, x13);
+            a = FloatVector.fromArray(SP, q, q2 + qp);
+            x20 = a.fma(b0, x20); x21 = a.fma(b1, x21); x22 = a.fma(b2, x22); x23 = a.fma(b3, x23);
+            a = FloatVector.fromArray(SP, q, q3 + qp);
+            x30 = a.fma(b0, x30); x31 = a.fma(b1, x31); x32 = a.fma(b2, x32); x33 = a.fma(b3, x33);
+        }
+        int o = sOffs[0] + sAdd;
+        x00.intoArray(s, o); x01.intoArray(s, o + L); x02.intoArray(s, o + 2 * L); x03.intoArray(s, o + 3 * L);
+        o = sOffs[1] + sAdd;
+        x10.intoArray(s, o); x11.intoArray(s, o + L); x12.intoArray(s, o + 2 * L); x13.intoArray(s, o + 3 * L);
+        o = sOffs[2] + sAdd;
+        x20.intoArray(s, o); x21.intoArray(s, o + L); x22.intoArray(s, o + 2 * L); x23.intoArray(s, o + 3 * L);
+        o = sOffs[3] + sAdd;
+        x30.intoArray(s, o); x31.intoArray(s, o + L); x32.intoArray(s, o + 2 * L); x33.intoArray(s, o + 3 * L);
+    }
+
+    private static void scores4x1(int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
+                                  float[] s, int[] sOffs, int sAdd) {
+        int q0 = qOffs[0], q1 = qOffs[1], q2 = qOffs[2], q3 = qOffs[3];
+        FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0;
+        for (int p = 0, qp = 0, kp = k0; p < k; p++, qp += ldq, kp += ldk) {
+            FloatVector b = FloatVector.fromArray(SP, kt, kp).rearrange(sh);
+            x0 = FloatVector.fromArray(SP, q, q0 + qp).fma(b, x0);
+            x1 = FloatVector.fromArray(SP, q, q1 + qp).fma(b, x1);
+            x2 = FloatVector.fromArray(SP, q, q2 + qp).fma(b, x2);
+            x3 = FloatVector.fromArray(SP, q, q3 + qp).fma(b, x3);
+        }
+        x0.intoArray(s, sOffs[0] + sAdd); x1.intoArray(s, sOffs[1] + sAdd);
+        x2.intoArray(s, sOffs[2] + sAdd); x3.intoArray(s, sOffs[3] + sAdd);
+    }
+
+    private static void scores1x4(int k, float[] q, int q0, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
+                                  VectorShuffle<Float> sh, float[] s, int o) {
+        FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0;
+        for (int p = 0, qp = q0, kp = 0; p < k; p++, qp += ldq, kp += ldk) {
+            FloatVector a = FloatVector.fromArray(SP, q, qp);
+            x0 = a.fma(FloatVector.fromArray(SP, kt, k0 + kp).rearrange(sh), x0);
+            x1 = a.fma(FloatVector.fromArray(SP, kt, k1 + kp).rearrange(sh), x1);
+            x2 = a.fma(FloatVector.fromArray(SP, kt, k2 + kp).rearrange(sh), x2);
+            x3 = a.fma(FloatVector.fromArray(SP, kt, k3 + kp).rearrange(sh), x3);
+        }
+        x0.intoArray(s, o); x1.intoArray(s, o + L); x2.intoArray(s, o + 2 * L); x3.intoArray(s, o + 3 * L);
+    }
+
+    private static void scores1x1(int k, float[] q, int q0, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
+                                  float[] s, int o) {
+        FloatVector x0 = FloatVector.zero(SP);
+        for (int p = 0, qp = q0, kp = k0; p < k; p++, qp += ldq, kp += ldk) {
+            x0 = FloatVector.fromArray(SP, q, qp).fma(FloatVector.fromArray(SP, kt, kp).rearrange(sh), x0);
+        }
+        x0.intoArray(s, o);
+    }
+
+    @Override
+    public void laneSoftmax(int cnt, float[] s, int sOff, float[] ml, int mlOff) {
+        FloatVector m = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < cnt; j++) m = m.max(FloatVector.fromArray(SP, s, sOff + j * L));
+        // An all -inf lane shifts by 0: its weights come out exactly 0.
+        FloatVector shift = m.blend(0f, m.eq(Float.NEGATIVE_INFINITY));
+        FloatVector sum = FloatVector.zero(SP);
+        for (int j = 0; j < cnt; j++) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, s, sOff + j * L).sub(shift));
+            e.intoArray(s, sOff + j * L);
+            sum = sum.add(e);
+        }
+        m.intoArray(ml, mlOff);
+        sum.intoArray(ml, mlOff + L);
+    }
+
+    @Override
+    public void laneAccumulate(int rows, int pairs, int n, int m, float[] p, int[] pOffs, float[] vt, int vOff, int vls, int ldv,
+                               int[] idx, float[] o, int[] oOffs, int ldo) {
+        VectorShuffle<Float> sh = idx == null ? IDENTITY : VectorShuffle.fromArray(SP, idx, 0);
+        // The accumulators stay in registers over the whole run of key lines.
+        if (rows == 4) {
+            int e = 0;
+            for (; e + 4 <= m; e += 4) accumulate4x4(pairs, n, p, pOffs, vt, vOff + e * ldv, vls, ldv, sh, o, oOffs, e * ldo, ldo);
+            for (; e < m; e++) accumulate4x1(pairs, n, p, pOffs, vt, vOff + e * ldv, vls, sh, o, oOffs, e * ldo);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int e = 0;
+            for (; e + 4 <= m; e += 4) {
+                accumulate1x4(pairs, n, p, pOffs[r], vt, vOff + e * ldv, vls, ldv, sh, o, oOffs[r] + e * ldo, ldo);
+            }
+            for (; e < m; e++) accumulate1x1(pairs, n, p, pOffs[r], vt, vOff + e * ldv, vls, sh, o, oOffs[r] + e * ldo);
+        }
+    }
+
+    /** Four query lines x four value features: 16 accumulators, 4 weight and 4 value loads per 16 FMAs. */
+    private static void accumulate4x4(int pairs, int n, float[] p, int[] pOffs, float[] vt, int vOff, int vls, int ldv,
+                                      VectorShuffle<Float> sh, float[] o, int[] oOffs, int oAdd, int ldo) {
+        int p0 = pOffs[0], p1 = pOffs[1], p2 = pOffs[2], p3 = pOffs[3];
+        int o0 = oOffs[0] + oAdd, o1 = oOffs[1] + oAdd, o2 = oOffs[2] + oAdd, o3 = oOffs[3] + oAdd;
+        FloatVector x00 = FloatVector.fromArray(SP, o, o0), x01 = FloatVector.fromArray(SP, o, o0 + ldo);
+        FloatVector x02 = FloatVector.fromArray(SP, o, o0 + 2 * ldo), x03 = FloatVector.fromArray(SP, o, o0 + 3 * ldo);
+        FloatVector x10 = FloatVector.fromArray(SP, o, o1), x11 = FloatVector.fromArray(SP, o, o1 + ldo);
+        FloatVector x12 = FloatVector.fromArray(SP, o, o1 + 2 * ldo), x13 = FloatVector.fromArray(SP, o, o1 + 3 * ldo);
+        FloatVector x20 = FloatVector.fromArray(SP, o, o2), x21 = FloatVector.fromArray(SP, o, o2 + ldo);
+        FloatVector x22 = FloatVector.fromArray(SP, o, o2 + 2 * ldo), x23 = FloatVector.fromArray(SP, o, o2 + 3 * ldo);
+        FloatVector x30 = FloatVector.fromArray(SP, o, o3), x31 = FloatVector.fromArray(SP, o, o3 + ldo);
+        FloatVector x32 = FloatVector.fromArray(SP, o, o3 + 2 * ldo), x33 = FloatVector.fromArray(SP, o, o3 + 3 * ldo);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            int vp = line + c;
+            FloatVector v0 = FloatVector.fromArray(SP, vt, vp).rearrange(sh);
+            FloatVector v1 = FloatVector.fromArray(SP, vt, vp + ldv).rearrange(sh);
+            FloatVector v2 = FloatVector.fromArray(SP, vt, vp + 2 * ldv).rearrange(sh);
+            FloatVector v3 = FloatVector.fromArray(SP, vt, vp + 3 * ldv).rearrange(sh);
+            FloatVector a = FloatVector.fromArray(SP, p, p0 + j * L);
+            x00 = a.fma(v0, x00); x01 = a.fma(v1, x01); x02 = a.fma(v2, x02); x03 = a.fma(v3, x03);
+            a = FloatVector.fromArray(SP, p, p1 + j * L);
+            x10 = a.fma(v0, x10); x11 = a.fma(v1, x11); x12 = a.fma(v2, x12); x13 = a.fma(v3, x13);
+            a = FloatVector.fromArray(SP, p, p2 + j * L);
+            x20 = a.fma(v0, x20); x21 = a.fma(v1, x21); x22 = a.fma(v2, x22); x23 = a.fma(v3, x23);
+            a = FloatVector.fromArray(SP, p, p3 + j * L);
+            x30 = a.fma(v0, x30); x31 = a.fma(v1, x31); x32 = a.fma(v2, x32); x33 = a.fma(v3, x33);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x00.intoArray(o, o0); x01.intoArray(o, o0 + ldo); x02.intoArray(o, o0 + 2 * ldo); x03.intoArray(o, o0 + 3 * ldo);
+        x10.intoArray(o, o1); x11.intoArray(o, o1 + ldo); x12.intoArray(o, o1 + 2 * ldo); x13.intoArray(o, o1 + 3 * ldo);
+        x20.intoArray(o, o2); x21.intoArray(o, o2 + ldo); x22.intoArray(o, o2 + 2 * ldo); x23.intoArray(o, o2 + 3 * ldo);
+        x30.intoArray(o, o3); x31.intoArray(o, o3 + ldo); x32.intoArray(o, o3 + 2 * ldo); x33.intoArray(o, o3 + 3 * ldo);
+    }
+
+    private static void accumulate4x1(int pairs, int n, float[] p, int[] pOffs, float[] vt, int vOff, int vls,
+                                      VectorShuffle<Float> sh, float[] o, int[] oOffs, int oAdd) {
+        int p0 = pOffs[0], p1 = pOffs[1], p2 = pOffs[2], p3 = pOffs[3];
+        int o0 = oOffs[0] + oAdd, o1 = oOffs[1] + oAdd, o2 = oOffs[2] + oAdd, o3 = oOffs[3] + oAdd;
+        FloatVector x0 = FloatVector.fromArray(SP, o, o0), x1 = FloatVector.fromArray(SP, o, o1);
+        FloatVector x2 = FloatVector.fromArray(SP, o, o2), x3 = FloatVector.fromArray(SP, o, o3);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            FloatVector v0 = FloatVector.fromArray(SP, vt, line + c).rearrange(sh);
+            x0 = FloatVector.fromArray(SP, p, p0 + j * L).fma(v0, x0);
+            x1 = FloatVector.fromArray(SP, p, p1 + j * L).fma(v0, x1);
+            x2 = FloatVector.fromArray(SP, p, p2 + j * L).fma(v0, x2);
+            x3 = FloatVector.fromArray(SP, p, p3 + j * L).fma(v0, x3);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x0.intoArray(o, o0); x1.intoArray(o, o1); x2.intoArray(o, o2); x3.intoArray(o, o3);
+    }
+
+    private static void accumulate1x4(int pairs, int n, float[] p, int p0, float[] vt, int vOff, int vls, int ldv,
+                                      VectorShuffle<Float> sh, float[] o, int o0, int ldo) {
+        FloatVector x0 = FloatVector.fromArray(SP, o, o0), x1 = FloatVector.fromArray(SP, o, o0 + ldo);
+        FloatVector x2 = FloatVector.fromArray(SP, o, o0 + 2 * ldo), x3 = FloatVector.fromArray(SP, o, o0 + 3 * ldo);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            int vp = line + c;
+            FloatVector a = FloatVector.fromArray(SP, p, p0 + j * L);
+            x0 = a.fma(FloatVector.fromArray(SP, vt, vp).rearrange(sh), x0);
+            x1 = a.fma(FloatVector.fromArray(SP, vt, vp + ldv).rearrange(sh), x1);
+            x2 = a.fma(FloatVector.fromArray(SP, vt, vp + 2 * ldv).rearrange(sh), x2);
+            x3 = a.fma(FloatVector.fromArray(SP, vt, vp + 3 * ldv).rearrange(sh), x3);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x0.intoArray(o, o0); x1.intoArray(o, o0 + ldo); x2.intoArray(o, o0 + 2 * ldo); x3.intoArray(o, o0 + 3 * ldo);
+    }
+
+    private static void accumulate1x1(int pairs, int n, float[] p, int p0, float[] vt, int vOff, int vls, VectorShuffle<Float> sh,
+                                      float[] o, int o0) {
+        FloatVector x0 = FloatVector.fromArray(SP, o, o0);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            x0 = FloatVector.fromArray(SP, p, p0 + j * L).fma(FloatVector.fromArray(SP, vt, line + c).rearrange(sh), x0);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x0.intoArray(o, o0);
+    }
 }
