@@ -26,6 +26,8 @@ import org.attention4j.spi.Support;
 public final class NeighborhoodKernel {
     /** Rows per query tile (the online-softmax state's size). */
     private static final int TILE_ROWS = 64;
+    /** Tokens per run when packing the lane path's blocks (one cache line of fp32 per feature row). */
+    private static final int PACK_RUN = 16;
     /** Query lines of the lane path that share their key lines' loads. */
     private static final int LANE_ROWS = 4;
     /** Key lines are laid out in multiples of this many keys (one AVX-512 vector). */
@@ -416,29 +418,41 @@ public final class NeighborhoodKernel {
             int[] lineStart = new int[geo.groups + 1];
             for (int gc = 0; gc < geo.groups; gc++) lineStart[gc + 1] = lineStart[gc] + lanes[gc].n[0] * lanes[gc].n[1];
             int perBatch = lineStart[geo.groups];
-            // Items: (batch, group combination, line); tokens in storage order with the heads innermost, each row
-            // read straight into its block's column (the block of a line is small enough to stay in cache).
-            threads.forEach(batch * perBatch, () -> null, (item, unused) -> {
+            // Items: (batch, group combination, line). Runs of PACK_RUN tokens are read in storage order with the
+            // heads innermost, then written out per head and feature as whole runs: writing each row straight into
+            // its column touched every feature's cache line of every head for each token, more than L1 holds.
+            int width = Math.max(d, dv);
+            threads.forEach(batch * perBatch, () -> new float[PACK_RUN * heads * width], (item, buf) -> {
                 int b = item / perBatch, rest = item % perBatch;
                 int gc = 0;
                 while (lineStart[gc + 1] <= rest) gc++;
                 int line = rest - lineStart[gc];
                 int[] g = geo.group(gc), n = lanes[gc].n;
-                for (int x = 0; x < n[2]; x++) {
-                    int tok = tokenOf(geo, g, n[1], n[2], line * n[2] + x);
-                    pack(qr, geo, b, tok, heads, d, qScale, q, dBlock(b * heads, gc) + line * lineStride(gc, d) + x, totalD, n2p[gc]);
-                    pack(kr, geo, b, tok, kvHeads, d, 1f, kt, dBlock(b * kvHeads, gc) + line * lineStride(gc, d) + x, totalD, n2p[gc]);
-                    pack(vr, geo, b, tok, kvHeads, dv, 1f, vt, vBlock(b * kvHeads, gc) + line * lineStride(gc, dv) + x, totalV, n2p[gc]);
+                for (int x0 = 0; x0 < n[2]; x0 += PACK_RUN) {
+                    int tn = Math.min(PACK_RUN, n[2] - x0);
+                    pack(qr, geo, g, n, b, line, x0, tn, heads, d, qScale, buf, q, dBlock(b * heads, gc) + line * lineStride(gc, d),
+                            totalD, n2p[gc], ops);
+                    pack(kr, geo, g, n, b, line, x0, tn, kvHeads, d, 1f, buf, kt, dBlock(b * kvHeads, gc) + line * lineStride(gc, d),
+                            totalD, n2p[gc], ops);
+                    pack(vr, geo, g, n, b, line, x0, tn, kvHeads, dv, 1f, buf, vt, vBlock(b * kvHeads, gc) + line * lineStride(gc, dv),
+                            totalV, n2p[gc], ops);
                 }
             });
         }
 
-        /** Token {@code tok}'s rows of every head into column {@code off} of the heads' blocks ({@code perHead} apart). */
-        private static void pack(TensorReader r, Geometry geo, int b, int tok, int heads, int f, float scale, float[] dst, int off,
-                                 int perHead, int ld) {
-            for (int h = 0; h < heads; h++) {
-                r.read(tokenPos(r, geo, b, tok, h), r.stride(-1), f, dst, off + h * perHead, ld, scale);
+        /**
+         * Tokens {@code x0 .. x0+tn} of a line, every head's row, into positions {@code x0..} of the heads' blocks
+         * (block of head 0 at {@code off}, {@code perHead} apart, feature rows {@code ld} apart).
+         */
+        private static void pack(TensorReader r, Geometry geo, int[] g, int[] n, int b, int line, int x0, int tn, int heads, int f,
+                                 float scale, float[] buf, float[] dst, int off, int perHead, int ld, TileOps ops) {
+            for (int j = 0; j < tn; j++) {
+                int tok = tokenOf(geo, g, n[1], n[2], line * n[2] + x0 + j);
+                for (int h = 0; h < heads; h++) {
+                    r.read(tokenPos(r, geo, b, tok, h), r.stride(-1), f, buf, (j * heads + h) * f, 1, scale);
+                }
             }
+            for (int h = 0; h < heads; h++) ops.transpose(tn, f, buf, h * f, heads * f, dst, off + h * perHead + x0, ld);
         }
 
         int lineStride(int gc, int f) {
@@ -462,7 +476,7 @@ public final class NeighborhoodKernel {
         float[] s = new float[0];
         final float[] ml, o, row;
         final int[] s1 = new int[LANE_ROWS], e1 = new int[LANE_ROWS], qOffs = new int[LANE_ROWS];
-        final int[] rq = new int[LANE_ROWS], rs = new int[LANE_ROWS], ro = new int[LANE_ROWS], one = new int[1];
+        final int[] rq = new int[LANE_ROWS], rs = new int[LANE_ROWS], ro = new int[LANE_ROWS];
 
         LaneWork(int w, int dv) {
             this.w = w;
@@ -479,9 +493,11 @@ public final class NeighborhoodKernel {
 
     /**
      * Up to LANE_ROWS consecutive axis-1 lines {@code y1a..} at axis-0 index {@code y0} (group coordinates) of head
-     * {@code h}: per block of w queries along the last axis, the scores of every (key line, offset) of the windows,
-     * a lanewise softmax and the weighted sum of V^T. A key line that all the lines see is visited once for all of
-     * them (its vectors loaded once per four query lines); border key lines go line by line.
+     * {@code h}: per block of w queries along the last axis, the scores of every (key line, offset) of the union of
+     * the lines' windows, a lanewise softmax and the weighted sum of V^T. Every key line goes through the four-line
+     * kernels (its vectors loaded once for the four query lines); a line outside some query line's window gets
+     * weight 0 there, which costs less than narrower kernels for the border key lines (measured). Missing lines
+     * of a last, short block repeat the first one and are dropped.
      */
     private static void runLanes(Geometry geo, LaneGeometry lg, LaneWork w, TileOps ops, LanePacked lp, int qh, int bh, int gc,
                                  int b, int h, int y0, int y1a, int d, int dv, int heads, int tokens, TensorWriter out,
@@ -490,70 +506,53 @@ public final class NeighborhoodKernel {
         int[] g = geo.group(gc);
         int rows = Math.min(LANE_ROWS, n[1] - y1a), lanes = w.w;
         int s0 = geo.windowStart(0, y0, n[0]), e0 = geo.windowEnd(0, y0, n[0]);
-        int maxW1 = 0;
-        for (int r = 0; r < rows; r++) {
-            w.s1[r] = geo.windowStart(1, y1a + r, n[1]);
-            w.e1[r] = geo.windowEnd(1, y1a + r, n[1]);
-            maxW1 = Math.max(maxW1, w.e1[r] - w.s1[r]);
+        int u1 = Integer.MAX_VALUE, v1 = Integer.MIN_VALUE;
+        for (int r = 0; r < LANE_ROWS; r++) {
+            int y1 = y1a + Math.min(r, rows - 1);
+            w.s1[r] = geo.windowStart(1, y1, n[1]);
+            w.e1[r] = geo.windowEnd(1, y1, n[1]);
+            u1 = Math.min(u1, w.s1[r]);
+            v1 = Math.max(v1, w.e1[r]);
         }
+        int span = v1 - u1;
         int n2p = lp.n2p[gc], lsD = lp.lineStride(gc, d), lsV = lp.lineStride(gc, dv);
         int qBase = lp.dBlock(qh, gc), kBase = lp.dBlock(bh, gc), vBase = lp.vBlock(bh, gc);
+        for (int r = 0; r < LANE_ROWS; r++) w.qOffs[r] = qBase + (y0 * n[1] + y1a + Math.min(r, rows - 1)) * lsD;
         for (int xb = 0; xb < lg.base.length; xb++) {
             int x0 = xb * lanes, kb = lg.kb[xb], base = lg.base[xb];
             int[] idx = lg.idx[xb], lens = lg.lens[xb];
-            int rowCap = (e0 - s0) * maxW1 * kb * lanes;
-            w.ensure(rows * rowCap);
-            for (int r = 0; r < rows; r++) w.qOffs[r] = qBase + (y0 * n[1] + y1a + r) * lsD + x0;
-            // Key lines every query line sees go through the four-line kernels in one run per axis-0 line; the
-            // rest, line by line.
-            int f0 = Integer.MIN_VALUE, f1 = Integer.MAX_VALUE;
-            for (int r = 0; r < rows; r++) {
-                f0 = Math.max(f0, w.s1[r]);
-                f1 = Math.min(f1, w.e1[r]);
+            int lineSlots = kb * lanes, cnt = (e0 - s0) * span * kb, rowCap = cnt * lanes;
+            w.ensure(LANE_ROWS * rowCap);
+            for (int r = 0; r < LANE_ROWS; r++) w.rq[r] = w.qOffs[r] + x0;
+            for (int a0 = s0; a0 < e0; a0++) {
+                for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + (a0 - s0) * span * lineSlots;
+                ops.laneScores(LANE_ROWS, span * kb, kb, d, lp.q, w.rq, n2p, lp.kt, kBase + (a0 * n[1] + u1) * lsD + base, lsD, n2p,
+                        idx, w.s, w.rs);
             }
-            if (rows < LANE_ROWS || f0 >= f1) {
-                f0 = f1 = Integer.MAX_VALUE;
-            }
-            for (int pass = 0; pass < 2; pass++) {
-                boolean scores = pass == 0;
-                if (!scores) {
-                    for (int r = 0; r < rows; r++) {
-                        int cnt = (e0 - s0) * (w.e1[r] - w.s1[r]) * kb;
-                        if (lens != null) {
-                            // Short windows (causal starts, lines shorter than the kernel): offsets past a lane's
-                            // window see nothing.
-                            for (int j = 0; j < cnt; j++) {
-                                int c = j % kb;
-                                for (int i = 0; i < lanes; i++) {
-                                    if (c >= lens[i]) w.s[r * rowCap + j * lanes + i] = Float.NEGATIVE_INFINITY;
-                                }
-                            }
-                        }
-                        ops.laneSoftmax(cnt, w.s, r * rowCap, w.ml, r * 2 * lanes);
-                    }
-                    Arrays.fill(w.o, 0, rows * dv * lanes, 0f);
+            for (int r = 0; r < LANE_ROWS; r++) {
+                int row = r * rowCap;
+                for (int i0 = 0; i0 < e0 - s0; i0++) {
+                    // Key lines outside this query line's window.
+                    int at = row + i0 * span * lineSlots;
+                    Arrays.fill(w.s, at, at + (w.s1[r] - u1) * lineSlots, Float.NEGATIVE_INFINITY);
+                    Arrays.fill(w.s, at + (w.e1[r] - u1) * lineSlots, at + span * lineSlots, Float.NEGATIVE_INFINITY);
                 }
-                for (int a0 = s0; a0 < e0; a0++) {
-                    if (f0 < f1) {
-                        for (int r = 0; r < rows; r++) w.rs[r] = slot(w, r, a0 - s0, f0, kb, rowCap);
-                        laneRun(scores, ops, lp, w, LANE_ROWS, w.qOffs, a0 * n[1] + f0, f1 - f0, kb, base, idx, kBase, vBase,
-                                lsD, lsV, n2p, d, dv, w.ro);
-                    }
-                    for (int r = 0; r < rows; r++) {
-                        for (int part = 0; part < 2; part++) {
-                            int from = part == 0 ? w.s1[r] : Math.max(f1, w.s1[r]);
-                            int to = part == 0 ? Math.min(f0, w.e1[r]) : w.e1[r];
-                            if (from >= to || (part == 1 && f0 == Integer.MAX_VALUE)) {
-                                continue;
-                            }
-                            w.rq[0] = w.qOffs[r];
-                            w.rs[0] = slot(w, r, a0 - s0, from, kb, rowCap);
-                            w.one[0] = r * dv * lanes;
-                            laneRun(scores, ops, lp, w, 1, w.rq, a0 * n[1] + from, to - from, kb, base, idx, kBase, vBase, lsD, lsV,
-                                    n2p, d, dv, w.one);
+                if (lens != null) {
+                    // Short windows (causal starts, lines shorter than the kernel): offsets past a lane's window see nothing.
+                    for (int j = 0; j < cnt; j++) {
+                        int c = j % kb;
+                        for (int i = 0; i < lanes; i++) {
+                            if (c >= lens[i]) w.s[row + j * lanes + i] = Float.NEGATIVE_INFINITY;
                         }
                     }
                 }
+                ops.laneSoftmax(cnt, w.s, row, w.ml, r * 2 * lanes);
+            }
+            Arrays.fill(w.o, 0, LANE_ROWS * dv * lanes, 0f);
+            for (int a0 = s0; a0 < e0; a0++) {
+                for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + (a0 - s0) * span * lineSlots;
+                ops.laneAccumulate(LANE_ROWS, span * kb, kb, dv, w.s, w.rs, lp.vt, vBase + (a0 * n[1] + u1) * lsV + base, lsV, n2p,
+                        idx, w.o, w.ro, lanes);
             }
             for (int r = 0; r < rows; r++) {
                 for (int i = 0; i < lanes && x0 + i < n[2]; i++) {
@@ -566,23 +565,6 @@ public final class NeighborhoodKernel {
                     }
                 }
             }
-        }
-    }
-
-    /** Offset in the score buffer of row r's pair 0 of key line (axis-0 window index i0, axis-1 line a1). */
-    private static int slot(LaneWork w, int r, int i0, int a1, int kb, int rowCap) {
-        return r * rowCap + (i0 * (w.e1[r] - w.s1[r]) + a1 - w.s1[r]) * kb * w.w;
-    }
-
-    /** Scores, or the weighted sum of V^T, of {@code rows} query lines over {@code lines} key lines from {@code line}. */
-    private static void laneRun(boolean scores, TileOps ops, LanePacked lp, LaneWork w, int rows, int[] qOffs, int line,
-                                int lines, int kb, int base, int[] idx, int kBase, int vBase, int lsD, int lsV, int n2p, int d,
-                                int dv, int[] oOffs) {
-        if (scores) {
-            ops.laneScores(rows, lines * kb, kb, d, lp.q, qOffs, n2p, lp.kt, kBase + line * lsD + base, lsD, n2p, idx, w.s, w.rs);
-        } else {
-            ops.laneAccumulate(rows, lines * kb, kb, dv, w.s, w.rs, lp.vt, vBase + line * lsV + base, lsV, n2p, idx, w.o, oOffs,
-                    w.w);
         }
     }
 

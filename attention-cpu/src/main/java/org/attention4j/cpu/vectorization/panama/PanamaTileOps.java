@@ -529,7 +529,18 @@ final class PanamaTileOps implements TileOps {
 
     @Override
     public void transpose(int rows, int cols, float[] src, int sOff, int lds, float[] dst, int dOff, int ldd) {
-        for (int i = 0; i < rows; i++) {
+        int i0 = 0;
+        if (rows >= L) {
+            // L source rows at a time: each destination run of L is one gather (a column of the block) and one store.
+            int[] map = new int[L];
+            for (int i = 0; i < L; i++) map[i] = i * lds;
+            for (; i0 + L <= rows; i0 += L) {
+                for (int j = 0; j < cols; j++) {
+                    FloatVector.fromArray(SP, src, sOff + i0 * lds + j, map, 0).intoArray(dst, dOff + j * ldd + i0);
+                }
+            }
+        }
+        for (int i = i0; i < rows; i++) {
             int si = sOff + i * lds;
             for (int j = 0; j < cols; j++) {
                 dst[dOff + j * ldd + i] = src[si + j];
