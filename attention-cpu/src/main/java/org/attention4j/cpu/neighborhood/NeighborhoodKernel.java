@@ -28,6 +28,10 @@ public final class NeighborhoodKernel {
     private static final int TILE_ROWS = 64;
     /** Tokens per run when packing the lane path's blocks (one cache line of fp32 per feature row). */
     private static final int PACK_RUN = 16;
+    /** Feature rows per slice of the lane path's scores. */
+    private static final int LANE_FEATURES = 64;
+    /** Most (key line, offset) pairs per run of the lane path's weighted sums. */
+    private static final int LANE_PAIRS = 64;
     /** Query lines of the lane path that share their key lines' loads. */
     private static final int LANE_ROWS = 4;
     /** Key lines are laid out in multiples of this many keys (one AVX-512 vector). */
@@ -127,14 +131,15 @@ public final class NeighborhoodKernel {
         float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
         if (lanes != null) {
             LanePacked lp = new LanePacked(call, geo, lanes, qScale, ops, threads);
-            // Items: (batch, group combination, axis-0 index, block of LANE_ROWS axis-1 lines), heads innermost.
+            // Items: (batch, head, group combination, axis-0 index, block of LANE_ROWS axis-1 lines): consecutive
+            // items of one head share most key and value lines in cache.
             int[] blockStart = new int[geo.groups + 1];
             for (int gc = 0; gc < geo.groups; gc++) {
                 blockStart[gc + 1] = blockStart[gc] + lanes[gc].n[0] * ceilDiv(lanes[gc].n[1], LANE_ROWS);
             }
             int perBatch = blockStart[geo.groups];
             threads.forEach(batch * perBatch * heads, () -> new LaneWork(ops.lanes(), dv), (item, w) -> {
-                int b = item / (perBatch * heads), rest = (item / heads) % perBatch, h = item % heads;
+                int b = item / (perBatch * heads), h = item / perBatch % heads, rest = item % perBatch;
                 int gc = 0;
                 while (blockStart[gc + 1] <= rest) gc++;
                 int blk = rest - blockStart[gc], per0 = ceilDiv(lanes[gc].n[1], LANE_ROWS);
@@ -146,9 +151,8 @@ public final class NeighborhoodKernel {
         }
         Packed kv = new Packed(call, geo, d, dvp, qScale, ops, threads);
         threads.forEach(batch * heads * perHead, () -> new Work(ops, d, dvp), (item, w) -> {
-            // Heads innermost: consecutive items read the same tokens' Q rows and write the same output rows,
-            // which lie next to each other in [B, ..., H, D] storage.
-            int b = item / (heads * perHead), rest = (item / heads) % perHead, h = item % heads;
+            // Tiles innermost: consecutive items of one head share most of their key boxes in cache.
+            int b = item / (heads * perHead), h = item / perHead % heads, rest = item % perHead;
             int gc = 0;
             while (tileStart[gc + 1] <= rest) gc++;
             int[] g = geo.group(gc);
@@ -523,11 +527,14 @@ public final class NeighborhoodKernel {
             int[] idx = lg.idx[xb], lens = lg.lens[xb];
             int lineSlots = kb * lanes, cnt = (e0 - s0) * span * kb, rowCap = cnt * lanes;
             w.ensure(LANE_ROWS * rowCap);
-            for (int r = 0; r < LANE_ROWS; r++) w.rq[r] = w.qOffs[r] + x0;
             for (int a0 = s0; a0 < e0; a0++) {
                 for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + (a0 - s0) * span * lineSlots;
-                ops.laneScores(LANE_ROWS, span * kb, kb, d, lp.q, w.rq, n2p, lp.kt, kBase + (a0 * n[1] + u1) * lsD + base, lsD, n2p,
-                        idx, w.s, w.rs);
+                // Feature slices of LANE_FEATURES keep the four query lines' vectors and a key line's in L1.
+                for (int p0 = 0; p0 < d; p0 += LANE_FEATURES) {
+                    for (int r = 0; r < LANE_ROWS; r++) w.rq[r] = w.qOffs[r] + x0 + p0 * n2p;
+                    ops.laneScores(p0 > 0, LANE_ROWS, span * kb, kb, Math.min(LANE_FEATURES, d - p0), lp.q, w.rq, n2p, lp.kt,
+                            kBase + (a0 * n[1] + u1) * lsD + base + p0 * n2p, lsD, n2p, idx, w.s, w.rs);
+                }
             }
             for (int r = 0; r < LANE_ROWS; r++) {
                 int row = r * rowCap;
@@ -549,10 +556,15 @@ public final class NeighborhoodKernel {
                 ops.laneSoftmax(cnt, w.s, row, w.ml, r * 2 * lanes);
             }
             Arrays.fill(w.o, 0, LANE_ROWS * dv * lanes, 0f);
+            // Runs of at most LANE_PAIRS pairs keep the four lines' weights in L1 across the value features.
+            int linesPerRun = Math.max(1, LANE_PAIRS / kb);
             for (int a0 = s0; a0 < e0; a0++) {
-                for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + (a0 - s0) * span * lineSlots;
-                ops.laneAccumulate(LANE_ROWS, span * kb, kb, dv, w.s, w.rs, lp.vt, vBase + (a0 * n[1] + u1) * lsV + base, lsV, n2p,
-                        idx, w.o, w.ro, lanes);
+                for (int l0 = 0; l0 < span; l0 += linesPerRun) {
+                    int ln = Math.min(linesPerRun, span - l0);
+                    for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + ((a0 - s0) * span + l0) * lineSlots;
+                    ops.laneAccumulate(LANE_ROWS, ln * kb, kb, dv, w.s, w.rs, lp.vt, vBase + (a0 * n[1] + u1 + l0) * lsV + base, lsV,
+                            n2p, idx, w.o, w.ro, lanes);
+                }
             }
             for (int r = 0; r < rows; r++) {
                 for (int i = 0; i < lanes && x0 + i < n[2]; i++) {

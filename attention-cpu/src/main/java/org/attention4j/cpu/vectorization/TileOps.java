@@ -173,17 +173,18 @@ public interface TileOps {
     // border windows). Up to four query lines that see the same key lines share their loads.
 
     /**
-     * For {@code r < rows, j < pairs, i < w}: {@code s[sOffs[r] + j * w + i] =
-     * sum_{p < k} q[qOffs[r] + p * ldq + i] * kt[kOff + (j / n) * kls + j % n + p * ldk + idx[i]]}.
+     * For {@code r < rows, j < pairs, i < w}: {@code s[sOffs[r] + j * w + i] (+)=
+     * sum_{p < k} q[qOffs[r] + p * ldq + i] * kt[kOff + (j / n) * kls + j % n + p * ldk + idx[i]]} (added to s when
+     * {@code add}: long feature rows go in slices).
      */
-    default void laneScores(int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff, int kls,
-                            int ldk, int[] idx, float[] s, int[] sOffs) {
+    default void laneScores(boolean add, int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff,
+                            int kls, int ldk, int[] idx, float[] s, int[] sOffs) {
         int w = lanes();
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < pairs; j++) {
                 for (int i = 0; i < w; i++) {
                     int kj = kOff + (j / n) * kls + j % n + (idx == null ? i : idx[i]);
-                    float acc = 0;
+                    float acc = add ? s[sOffs[r] + j * w + i] : 0;
                     for (int p = 0; p < k; p++) acc += q[qOffs[r] + p * ldq + i] * kt[kj + p * ldk];
                     s[sOffs[r] + j * w + i] = acc;
                 }

@@ -56,8 +56,11 @@ class LaneOpsTest {
                         int[] qOffs = {0, ls + 1, 2 * ls + 2, 3 * ls + 3};
                         int[] sOffs = {0, pairs * w + 3, 2 * pairs * w + 6, 3 * pairs * w + 9};
                         float[] s1 = new float[4 * pairs * w + 16], s2 = s1.clone();
-                        ops.laneScores(rows, pairs, n, k, q, qOffs, ld, kt, 2, ls, ld, idx, s1, sOffs);
-                        ref.laneScores(rows, pairs, n, k, q, qOffs, ld, kt, 2, ls, ld, idx, s2, sOffs);
+                        ops.laneScores(false, rows, pairs, n, k, q, qOffs, ld, kt, 2, ls, ld, idx, s1, sOffs);
+                        ref.laneScores(false, rows, pairs, n, k, q, qOffs, ld, kt, 2, ls, ld, idx, s2, sOffs);
+                        // A second slice of features added on top.
+                        ops.laneScores(true, rows, pairs, n, 5, q, qOffs, ld, kt, 7, ls, ld, idx, s1, sOffs);
+                        ref.laneScores(true, rows, pairs, n, 5, q, qOffs, ld, kt, 7, ls, ld, idx, s2, sOffs);
                         assertThat(TestData.relativeL2(s1, s2)).as("scores rows=%d n=%d lines=%d", rows, n, lines).isLessThan(1e-6);
                         float[] ml1 = new float[2 * w], ml2 = new float[2 * w];
                         ops.laneSoftmax(pairs, s1, sOffs[1], ml1, 0);

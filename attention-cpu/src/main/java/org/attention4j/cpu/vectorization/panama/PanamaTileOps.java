@@ -686,26 +686,26 @@ final class PanamaTileOps implements TileOps {
     private static final VectorShuffle<Float> IDENTITY = VectorShuffle.iota(SP, 0, 1, false);
 
     @Override
-    public void laneScores(int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff, int kls,
-                           int ldk, int[] idx, float[] s, int[] sOffs) {
+    public void laneScores(boolean add, int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff,
+                           int kls, int ldk, int[] idx, float[] s, int[] sOffs) {
         VectorShuffle<Float> sh = idx == null ? IDENTITY : VectorShuffle.fromArray(SP, idx, 0);
         // One small method per register block (C2 stops inlining the Vector API into one large method); blocks of
         // four pairs run across line ends, so only the run's last pairs take the narrow kernels.
         int j = 0;
         if (rows == 4) {
             for (; j + 4 <= pairs; j += 4) {
-                scores4x4(k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
+                scores4x4(add, k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
                         pair(kOff, kls, n, j + 3), ldk, sh, s, sOffs, j * L);
             }
-            for (; j < pairs; j++) scores4x1(k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs, j * L);
+            for (; j < pairs; j++) scores4x1(add, k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs, j * L);
             return;
         }
         for (int r = 0; r < rows; r++) {
             for (j = 0; j + 4 <= pairs; j += 4) {
-                scores1x4(k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
+                scores1x4(add, k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
                         pair(kOff, kls, n, j + 3), ldk, sh, s, sOffs[r] + j * L);
             }
-            for (; j < pairs; j++) scores1x1(k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs[r] + j * L);
+            for (; j < pairs; j++) scores1x1(add, k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs[r] + j * L);
         }
     }
 
@@ -715,11 +715,14 @@ final class PanamaTileOps implements TileOps {
     }
 
     /** Four query lines x four pairs: 16 accumulators, 4 query and 4 key loads per 16 FMAs. */
-    private static void scores4x4(int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
+    private static void scores4x4(boolean add, int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
                                   VectorShuffle<Float> sh, float[] s, int[] sOffs, int sAdd) {
         int q0 = qOffs[0], q1 = qOffs[1], q2 = qOffs[2], q3 = qOffs[3];
-        FloatVector x00 = FloatVector.zero(SP), x01 = x00, x02 = x00, x03 = x00, x10 = x00, x11 = x00, x12 = x00, x13 = x00;
-        FloatVector x20 = x00, x21 = x00, x22 = x00, x23 = x00, x30 = x00, x31 = x00, x32 = x00, x33 = x00;
+        int s0 = sOffs[0] + sAdd, s1 = sOffs[1] + sAdd, s2 = sOffs[2] + sAdd, s3 = sOffs[3] + sAdd;
+        FloatVector x00 = ld(add, s, s0), x01 = ld(add, s, s0 + L), x02 = ld(add, s, s0 + 2 * L), x03 = ld(add, s, s0 + 3 * L);
+        FloatVector x10 = ld(add, s, s1), x11 = ld(add, s, s1 + L), x12 = ld(add, s, s1 + 2 * L), x13 = ld(add, s, s1 + 3 * L);
+        FloatVector x20 = ld(add, s, s2), x21 = ld(add, s, s2 + L), x22 = ld(add, s, s2 + 2 * L), x23 = ld(add, s, s2 + 3 * L);
+        FloatVector x30 = ld(add, s, s3), x31 = ld(add, s, s3 + L), x32 = ld(add, s, s3 + 2 * L), x33 = ld(add, s, s3 + 3 * L);
         for (int p = 0, qp = 0, kp = 0; p < k; p++, qp += ldq, kp += ldk) {
             FloatVector b0 = FloatVector.fromArray(SP, kt, k0 + kp).rearrange(sh);
             FloatVector b1 = FloatVector.fromArray(SP, kt, k1 + kp).rearrange(sh);
@@ -734,20 +737,17 @@ final class PanamaTileOps implements TileOps {
             a = FloatVector.fromArray(SP, q, q3 + qp);
             x30 = a.fma(b0, x30); x31 = a.fma(b1, x31); x32 = a.fma(b2, x32); x33 = a.fma(b3, x33);
         }
-        int o = sOffs[0] + sAdd;
-        x00.intoArray(s, o); x01.intoArray(s, o + L); x02.intoArray(s, o + 2 * L); x03.intoArray(s, o + 3 * L);
-        o = sOffs[1] + sAdd;
-        x10.intoArray(s, o); x11.intoArray(s, o + L); x12.intoArray(s, o + 2 * L); x13.intoArray(s, o + 3 * L);
-        o = sOffs[2] + sAdd;
-        x20.intoArray(s, o); x21.intoArray(s, o + L); x22.intoArray(s, o + 2 * L); x23.intoArray(s, o + 3 * L);
-        o = sOffs[3] + sAdd;
-        x30.intoArray(s, o); x31.intoArray(s, o + L); x32.intoArray(s, o + 2 * L); x33.intoArray(s, o + 3 * L);
+        x00.intoArray(s, s0); x01.intoArray(s, s0 + L); x02.intoArray(s, s0 + 2 * L); x03.intoArray(s, s0 + 3 * L);
+        x10.intoArray(s, s1); x11.intoArray(s, s1 + L); x12.intoArray(s, s1 + 2 * L); x13.intoArray(s, s1 + 3 * L);
+        x20.intoArray(s, s2); x21.intoArray(s, s2 + L); x22.intoArray(s, s2 + 2 * L); x23.intoArray(s, s2 + 3 * L);
+        x30.intoArray(s, s3); x31.intoArray(s, s3 + L); x32.intoArray(s, s3 + 2 * L); x33.intoArray(s, s3 + 3 * L);
     }
 
-    private static void scores4x1(int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
+    private static void scores4x1(boolean add, int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
                                   float[] s, int[] sOffs, int sAdd) {
         int q0 = qOffs[0], q1 = qOffs[1], q2 = qOffs[2], q3 = qOffs[3];
-        FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0;
+        FloatVector x0 = ld(add, s, sOffs[0] + sAdd), x1 = ld(add, s, sOffs[1] + sAdd);
+        FloatVector x2 = ld(add, s, sOffs[2] + sAdd), x3 = ld(add, s, sOffs[3] + sAdd);
         for (int p = 0, qp = 0, kp = k0; p < k; p++, qp += ldq, kp += ldk) {
             FloatVector b = FloatVector.fromArray(SP, kt, kp).rearrange(sh);
             x0 = FloatVector.fromArray(SP, q, q0 + qp).fma(b, x0);
@@ -759,9 +759,9 @@ final class PanamaTileOps implements TileOps {
         x2.intoArray(s, sOffs[2] + sAdd); x3.intoArray(s, sOffs[3] + sAdd);
     }
 
-    private static void scores1x4(int k, float[] q, int q0, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
+    private static void scores1x4(boolean add, int k, float[] q, int q0, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
                                   VectorShuffle<Float> sh, float[] s, int o) {
-        FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0;
+        FloatVector x0 = ld(add, s, o), x1 = ld(add, s, o + L), x2 = ld(add, s, o + 2 * L), x3 = ld(add, s, o + 3 * L);
         for (int p = 0, qp = q0, kp = 0; p < k; p++, qp += ldq, kp += ldk) {
             FloatVector a = FloatVector.fromArray(SP, q, qp);
             x0 = a.fma(FloatVector.fromArray(SP, kt, k0 + kp).rearrange(sh), x0);
@@ -772,9 +772,9 @@ final class PanamaTileOps implements TileOps {
         x0.intoArray(s, o); x1.intoArray(s, o + L); x2.intoArray(s, o + 2 * L); x3.intoArray(s, o + 3 * L);
     }
 
-    private static void scores1x1(int k, float[] q, int q0, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
+    private static void scores1x1(boolean add, int k, float[] q, int q0, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
                                   float[] s, int o) {
-        FloatVector x0 = FloatVector.zero(SP);
+        FloatVector x0 = ld(add, s, o);
         for (int p = 0, qp = q0, kp = k0; p < k; p++, qp += ldq, kp += ldk) {
             x0 = FloatVector.fromArray(SP, q, qp).fma(FloatVector.fromArray(SP, kt, kp).rearrange(sh), x0);
         }
