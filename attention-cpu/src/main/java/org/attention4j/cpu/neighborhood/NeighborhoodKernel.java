@@ -17,9 +17,16 @@ import org.attention4j.spi.Support;
 
 /**
  * Fused neighborhood attention in 1-D, 2-D and 3-D (spec 5.8). Each dilation group is an independent grid
- * with dilation 1 ({@link NeighborhoodRule} in group coordinates). A work item is a box-shaped tile of
- * queries of one group, (batch, head); it gathers only the union box of its queries' windows into packed
- * key tiles and runs the online softmax over them with each row's exact box mask.
+ * with dilation 1 ({@link NeighborhoodRule} in group coordinates). Two paths:
+ *
+ * <ul>
+ *   <li>lanes (2-D and 3-D): one query per vector lane along the last axis; a work item is four neighbouring
+ *       query lines of one (batch, head), which compute exactly their windows' scores (key line by key line,
+ *       shifted vectors of transposed key lines), a lanewise softmax and the weighted sum of transposed values;
+ *   <li>tiles (1-D, and grids whose last-axis windows jump by more than a vector): a work item is a box-shaped
+ *       tile of queries; it reads (1-D) or gathers the union box of its queries' windows as key tiles and runs the
+ *       online softmax over them with each row's exact range or box mask.
+ * </ul>
  *
  * <p>Axes are handled as three, leading missing axes having extent 1, so one loop nest serves every rank.
  */
@@ -122,11 +129,8 @@ public final class NeighborhoodKernel {
         }
         int perHead = tileStart[geo.groups];
         int kvHeads = call.kvHeads();
-        // Q, K^T and V per (batch, head, group) in group coordinates, each group's columns followed by KEY_TILE
-        // zero columns: 1-D tiles then read K^T and V in place, and the box gathers copy runs instead of
-        // transposing key by key.
         float qScale = (float) (op.scale(d) / Math.log(2));
-        LaneGeometry[] lanes = laneGeometry(geo, ops.lanes());
+        LaneGeometry[] lanes = laneGeometry(geo, ops.lanes(), call);
         TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
         float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
         if (lanes != null) {
@@ -149,6 +153,9 @@ public final class NeighborhoodKernel {
             Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
             return new AttentionResult(out.tensor(), lseT, null, null);
         }
+        // Q, K^T and V per (batch, head, group) in group coordinates, each group's columns followed by KEY_TILE
+        // zero columns: 1-D tiles then read K^T and V in place, and the box gathers copy runs instead of
+        // transposing key by key.
         Packed kv = new Packed(call, geo, d, dvp, qScale, ops, threads);
         threads.forEach(batch * heads * perHead, () -> new Work(ops, d, dvp), (item, w) -> {
             // Tiles innermost: consecutive items of one head share most of their key boxes in cache.
@@ -334,24 +341,34 @@ public final class NeighborhoodKernel {
 
     /** Whether a call of {@code op} on queries shaped like {@code q} takes the lane path with {@code w} lanes. */
     static boolean usesLanes(NeighborhoodAttention op, Tensor q, int w) {
-        return laneGeometry(new Geometry(op, q), w) != null;
+        return laneGeometry(new Geometry(op, q), w, 1, 1, 1, q.dim(-1), q.dim(-1)) != null;
+    }
+
+    static LaneGeometry[] laneGeometry(Geometry geo, int w, AttentionCall call) {
+        return laneGeometry(geo, w, call.batch(), call.heads(), call.kvHeads(), call.headDim(), call.valueDim());
     }
 
     /**
      * The lane path (one query per vector lane along the last axis, scores of exactly each window's keys) serves
      * 2-D and 3-D grids whose last-axis windows in each block of {@code w} queries start within {@code w} keys of
-     * the block's first window (any causality and clamped borders; strides below w per block); null where some block
-     * does not.
+     * the block's first window (any causality and clamped borders; strides below w per block), where at least half
+     * of the lanes hold queries (else most would idle) and the transposed copies fit Java arrays; null elsewhere.
      */
-    static LaneGeometry[] laneGeometry(Geometry geo, int w) {
+    static LaneGeometry[] laneGeometry(Geometry geo, int w, int batch, int heads, int kvHeads, int d, int dv) {
         if (geo.rank < 2) {
             return null;
         }
         LaneGeometry[] out = new LaneGeometry[geo.groups];
+        long floats = 0;
         for (int gc = 0; gc < geo.groups; gc++) {
             int[] g = geo.group(gc);
             int[] n = {geo.groupLength(0, g[0]), geo.groupLength(1, g[1]), geo.groupLength(2, g[2])};
             int blocks = ceilDiv(n[2], w);
+            if (2 * n[2] < blocks * w) {
+                return null;
+            }
+            // LanePacked's blocks of this group, Q^T and K^T or V^T per line, for the largest of the three arrays.
+            floats += (long) n[0] * n[1] * ((long) Math.max(d, dv) * LanePacked.paddedLine(n[2], w) + LINE_QUANTUM);
             LaneGeometry lg = new LaneGeometry(n, blocks);
             for (int xb = 0; xb < blocks; xb++) {
                 int x0 = xb * w;
@@ -378,6 +395,9 @@ public final class NeighborhoodKernel {
                 lg.lens[xb] = uniform ? null : lens;
             }
             out[gc] = lg;
+        }
+        if (LanePacked.ORIGIN + floats * batch * Math.max(heads, kvHeads) > Integer.MAX_VALUE - 8) {
+            return null;
         }
         return out;
     }
@@ -408,7 +428,7 @@ public final class NeighborhoodKernel {
             baseV = new int[geo.groups + 1];
             for (int gc = 0; gc < geo.groups; gc++) {
                 int[] n = lanes[gc].n;
-                n2p[gc] = (n[2] + w + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
+                n2p[gc] = paddedLine(n[2], w);
                 baseD[gc + 1] = baseD[gc] + n[0] * n[1] * lineStride(gc, d);
                 baseV[gc + 1] = baseV[gc] + n[0] * n[1] * lineStride(gc, dv);
             }
@@ -457,6 +477,11 @@ public final class NeighborhoodKernel {
                 }
             }
             for (int h = 0; h < heads; h++) ops.transpose(tn, f, buf, h * f, heads * f, dst, off + h * perHead + x0, ld);
+        }
+
+        /** Padded length of a line of n2 queries or keys: shifted vectors of w lanes stay inside it. */
+        static int paddedLine(int n2, int w) {
+            return (n2 + w + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
         }
 
         int lineStride(int gc, int f) {

@@ -95,7 +95,7 @@ class CpuNeighborhoodTest {
 
     /**
      * The lane path serves grids of rank 2 and 3 (the cases above run it) unless the windows of some vector's worth
-     * of last-axis queries start more than a vector apart (a large stride); 1-D takes tiles.
+     * of last-axis queries start more than a vector apart (a large stride) or most lanes would idle; 1-D takes tiles.
      */
     @org.junit.jupiter.api.Test
     void lanePathServesGridsOfRankTwoAndThree() {
@@ -108,6 +108,9 @@ class CpuNeighborhoodTest {
         Tensor wide = Tensor.of(new float[3 * 100 * 8], 1, 3, 100, 1, 8);
         assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(3, 41).stride(1, 20).build(), wide, 16)).isFalse();
         assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(13).build(), q1, 16)).isFalse();
+        Tensor narrow = Tensor.of(new float[40 * 7 * 8], 1, 40, 7, 1, 8);
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(5, 5).build(), narrow, 16)).as("7 of 16 lanes busy").isFalse();
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(5, 5).build(), narrow, 8)).isTrue();
     }
 
     @ParameterizedTest(name = "{0} / {1}")
