@@ -17,15 +17,30 @@ import org.attention4j.spi.Support;
 
 /**
  * Fused neighborhood attention in 1-D, 2-D and 3-D (spec 5.8). Each dilation group is an independent grid
- * with dilation 1 ({@link NeighborhoodRule} in group coordinates). A work item is a box-shaped tile of
- * queries of one group, (batch, head); it gathers only the union box of its queries' windows into packed
- * key tiles and runs the online softmax over them with each row's exact box mask.
+ * with dilation 1 ({@link NeighborhoodRule} in group coordinates). Two paths:
+ *
+ * <ul>
+ *   <li>lanes (2-D and 3-D): one query per vector lane along the last axis; a work item is four neighbouring
+ *       query lines of one (batch, head), which compute exactly their windows' scores (key line by key line,
+ *       shifted vectors of transposed key lines), a lanewise softmax and the weighted sum of transposed values;
+ *   <li>tiles (1-D, and grids whose last-axis windows jump by more than a vector): a work item is a box-shaped
+ *       tile of queries; it reads (1-D) or gathers the union box of its queries' windows as key tiles and runs the
+ *       online softmax over them with each row's exact range or box mask.
+ * </ul>
  *
  * <p>Axes are handled as three, leading missing axes having extent 1, so one loop nest serves every rank.
  */
 public final class NeighborhoodKernel {
     /** Rows per query tile (the online-softmax state's size). */
     private static final int TILE_ROWS = 64;
+    /** Tokens per run when packing the lane path's blocks (one cache line of fp32 per feature row). */
+    private static final int PACK_RUN = 16;
+    /** Feature rows per slice of the lane path's scores. */
+    private static final int LANE_FEATURES = 64;
+    /** Most (key line, offset) pairs per run of the lane path's weighted sums. */
+    private static final int LANE_PAIRS = 64;
+    /** Query lines of the lane path that share their key lines' loads. */
+    private static final int LANE_ROWS = 4;
     /** Key lines are laid out in multiples of this many keys (one AVX-512 vector). */
     private static final int LINE_QUANTUM = 16;
 
@@ -114,17 +129,37 @@ public final class NeighborhoodKernel {
         }
         int perHead = tileStart[geo.groups];
         int kvHeads = call.kvHeads();
+        float qScale = (float) (op.scale(d) / Math.log(2));
+        LaneGeometry[] lanes = laneGeometry(geo, ops.lanes(), call);
+        TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
+        float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
+        if (lanes != null) {
+            LanePacked lp = new LanePacked(call, geo, lanes, qScale, ops, threads);
+            // Items: (batch, head, group combination, axis-0 index, block of LANE_ROWS axis-1 lines): consecutive
+            // items of one head share most key and value lines in cache.
+            int[] blockStart = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) {
+                blockStart[gc + 1] = blockStart[gc] + lanes[gc].n[0] * ceilDiv(lanes[gc].n[1], LANE_ROWS);
+            }
+            int perBatch = blockStart[geo.groups];
+            threads.forEach(batch * perBatch * heads, () -> new LaneWork(ops.lanes(), dv), (item, w) -> {
+                int b = item / (perBatch * heads), h = item / perBatch % heads, rest = item % perBatch;
+                int gc = 0;
+                while (blockStart[gc + 1] <= rest) gc++;
+                int blk = rest - blockStart[gc], per0 = ceilDiv(lanes[gc].n[1], LANE_ROWS);
+                runLanes(geo, lanes[gc], w, ops, lp, b * heads + h, b * kvHeads + h / group, gc, b, h, blk / per0,
+                        blk % per0 * LANE_ROWS, d, dv, heads, tokens, out, lse);
+            });
+            Tensor lseT = lse == null ? null : Tensor.of(lse, lseShape(q));
+            return new AttentionResult(out.tensor(), lseT, null, null);
+        }
         // Q, K^T and V per (batch, head, group) in group coordinates, each group's columns followed by KEY_TILE
         // zero columns: 1-D tiles then read K^T and V in place, and the box gathers copy runs instead of
         // transposing key by key.
-        float qScale = (float) (op.scale(d) / Math.log(2));
         Packed kv = new Packed(call, geo, d, dvp, qScale, ops, threads);
-        TensorWriter out = new TensorWriter(q.dtype(), outShape(q, dv));
-        float[] lse = call.needLse() ? new float[batch * heads * tokens] : null;
         threads.forEach(batch * heads * perHead, () -> new Work(ops, d, dvp), (item, w) -> {
-            // Heads innermost: consecutive items read the same tokens' Q rows and write the same output rows,
-            // which lie next to each other in [B, ..., H, D] storage.
-            int b = item / (heads * perHead), rest = (item / heads) % perHead, h = item % heads;
+            // Tiles innermost: consecutive items of one head share most of their key boxes in cache.
+            int b = item / (heads * perHead), h = item / perHead % heads, rest = item % perHead;
             int gc = 0;
             while (tileStart[gc + 1] <= rest) gc++;
             int[] g = geo.group(gc);
@@ -241,8 +276,7 @@ public final class NeighborhoodKernel {
                 int n1 = geo.groupLength(1, g[1]), n2 = geo.groupLength(2, g[2]);
                 for (int j = 0; j < tn; j++) {
                     int t = t0 + j;
-                    int tok = geo.token((t / (n1 * n2)) * geo.dil[0] + g[0], (t / n2 % n1) * geo.dil[1] + g[1],
-                            (t % n2) * geo.dil[2] + g[2]);
+                    int tok = tokenOf(geo, g, n1, n2, t);
                     for (int h = 0; h < heads; h++) {
                         qr.read(tokenPos(qr, geo, b, tok, h), qr.stride(-1), d, q, qOffset(b * heads + h, gc) + t * d, 1, qScale);
                     }
@@ -280,8 +314,299 @@ public final class NeighborhoodKernel {
         }
     }
 
-    private static void runTile(Geometry geo, Work w, Packed kv, int qh, int bh, int gc, int b, int h, int[] g, int[] n, int[] t0, int[] te, int d, int dv, int dvp,
-                                int heads, int tokens, TensorWriter out, float[] lse) {
+    /** Flat original token of group token {@code t} (group coordinates, last axis fastest) of group {@code g}. */
+    private static int tokenOf(Geometry geo, int[] g, int n1, int n2, int t) {
+        return geo.token((t / (n1 * n2)) * geo.dil[0] + g[0], (t / n2 % n1) * geo.dil[1] + g[1], (t % n2) * geo.dil[2] + g[2]);
+    }
+
+    /**
+     * Lane path geometry of one group combination: its extents {@code n}, and per block of {@code w} queries of the
+     * last axis the first key {@code base} of its first query's window, the lane shuffle {@code idx} (null where the
+     * windows are one shifted vector), the longest window {@code kb} and the per-lane window lengths {@code lens}
+     * (null when all are kb).
+     */
+    static final class LaneGeometry {
+        final int[] n;
+        final int[] base, kb;
+        final int[][] idx, lens;
+
+        LaneGeometry(int[] n, int blocks) {
+            this.n = n;
+            base = new int[blocks];
+            kb = new int[blocks];
+            idx = new int[blocks][];
+            lens = new int[blocks][];
+        }
+    }
+
+    /** Whether a call of {@code op} on queries shaped like {@code q} takes the lane path with {@code w} lanes. */
+    static boolean usesLanes(NeighborhoodAttention op, Tensor q, int w) {
+        return laneGeometry(new Geometry(op, q), w, 1, 1, 1, q.dim(-1), q.dim(-1)) != null;
+    }
+
+    static LaneGeometry[] laneGeometry(Geometry geo, int w, AttentionCall call) {
+        return laneGeometry(geo, w, call.batch(), call.heads(), call.kvHeads(), call.headDim(), call.valueDim());
+    }
+
+    /**
+     * The lane path (one query per vector lane along the last axis, scores of exactly each window's keys) serves
+     * 2-D and 3-D grids whose last-axis windows in each block of {@code w} queries start within {@code w} keys of
+     * the block's first window (any causality and clamped borders; strides below w per block), where at least half
+     * of the lanes hold queries (else most would idle) and the transposed copies fit Java arrays; null elsewhere.
+     */
+    static LaneGeometry[] laneGeometry(Geometry geo, int w, int batch, int heads, int kvHeads, int d, int dv) {
+        if (geo.rank < 2) {
+            return null;
+        }
+        LaneGeometry[] out = new LaneGeometry[geo.groups];
+        long floats = 0;
+        for (int gc = 0; gc < geo.groups; gc++) {
+            int[] g = geo.group(gc);
+            int[] n = {geo.groupLength(0, g[0]), geo.groupLength(1, g[1]), geo.groupLength(2, g[2])};
+            int blocks = ceilDiv(n[2], w);
+            if (2 * n[2] < blocks * w) {
+                return null;
+            }
+            // LanePacked's blocks of this group, Q^T and K^T or V^T per line, for the largest of the three arrays.
+            floats += (long) n[0] * n[1] * ((long) Math.max(d, dv) * LanePacked.paddedLine(n[2], w) + LINE_QUANTUM);
+            LaneGeometry lg = new LaneGeometry(n, blocks);
+            for (int xb = 0; xb < blocks; xb++) {
+                int x0 = xb * w;
+                int base = geo.windowStart(2, x0, n[2]);
+                int[] idx = new int[w], lens = new int[w];
+                boolean identity = true, uniform = true;
+                int kb = 0;
+                for (int i = 0; i < w; i++) {
+                    // Lanes past the line repeat its last query (their results are dropped).
+                    int x = Math.min(x0 + i, n[2] - 1);
+                    int st = geo.windowStart(2, x, n[2]);
+                    idx[i] = st - base;
+                    lens[i] = geo.windowEnd(2, x, n[2]) - st;
+                    if (idx[i] < 0 || idx[i] >= w) {
+                        return null;
+                    }
+                    identity &= idx[i] == i;
+                    kb = Math.max(kb, lens[i]);
+                }
+                for (int i = 0; i < w; i++) uniform &= lens[i] == kb;
+                lg.base[xb] = base;
+                lg.kb[xb] = kb;
+                lg.idx[xb] = identity ? null : idx;
+                lg.lens[xb] = uniform ? null : lens;
+            }
+            out[gc] = lg;
+        }
+        if (LanePacked.ORIGIN + floats * batch * Math.max(heads, kvHeads) > Integer.MAX_VALUE - 8) {
+            return null;
+        }
+        return out;
+    }
+
+    /**
+     * Q^T (scaled), K^T and V^T for the lane path: per (batch, head or kv head, group combination) and grid line
+     * of the last axis a feature-major block {@code [feature][n2p]} (the line's queries or keys, zero-padded to
+     * {@code n2p >= n2 + w}: a shifted vector never leaves its block). Blocks are {@code F * n2p + 16} floats apart
+     * (F the feature count) so that equal positions of neighbouring lines fall in different cache sets.
+     */
+    static final class LanePacked {
+        /**
+         * Blocks start this many floats into the arrays: behind HotSpot's 16-byte array header, in a large array
+         * (which G1 places at a region start) they then begin on a cache line, and so do the query vectors.
+         */
+        static final int ORIGIN = 12;
+        final float[] q, kt, vt;
+        /** Per group combination: padded line length, first float of its blocks per (batch, head). */
+        final int[] n2p, baseD, baseV;
+        final int totalD, totalV, d, dv;
+
+        LanePacked(AttentionCall call, Geometry geo, LaneGeometry[] lanes, float qScale, TileOps ops, CpuThreads threads) {
+            int w = ops.lanes();
+            d = call.headDim();
+            dv = call.valueDim();
+            n2p = new int[geo.groups];
+            baseD = new int[geo.groups + 1];
+            baseV = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) {
+                int[] n = lanes[gc].n;
+                n2p[gc] = paddedLine(n[2], w);
+                baseD[gc + 1] = baseD[gc] + n[0] * n[1] * lineStride(gc, d);
+                baseV[gc + 1] = baseV[gc] + n[0] * n[1] * lineStride(gc, dv);
+            }
+            totalD = baseD[geo.groups];
+            totalV = baseV[geo.groups];
+            int batch = call.batch(), heads = call.heads(), kvHeads = call.kvHeads();
+            q = new float[ORIGIN + batch * heads * totalD];
+            kt = new float[ORIGIN + batch * kvHeads * totalD];
+            vt = new float[ORIGIN + batch * kvHeads * totalV];
+            TensorReader qr = new TensorReader(call.q()), kr = new TensorReader(call.k()), vr = new TensorReader(call.v());
+            int[] lineStart = new int[geo.groups + 1];
+            for (int gc = 0; gc < geo.groups; gc++) lineStart[gc + 1] = lineStart[gc] + lanes[gc].n[0] * lanes[gc].n[1];
+            int perBatch = lineStart[geo.groups];
+            // Items: (batch, group combination, line). Runs of PACK_RUN tokens are read in storage order with the
+            // heads innermost, then written out per head and feature as whole runs: writing each row straight into
+            // its column touched every feature's cache line of every head for each token, more than L1 holds.
+            int width = Math.max(d, dv);
+            threads.forEach(batch * perBatch, () -> new float[PACK_RUN * heads * width], (item, buf) -> {
+                int b = item / perBatch, rest = item % perBatch;
+                int gc = 0;
+                while (lineStart[gc + 1] <= rest) gc++;
+                int line = rest - lineStart[gc];
+                int[] g = geo.group(gc), n = lanes[gc].n;
+                for (int x0 = 0; x0 < n[2]; x0 += PACK_RUN) {
+                    int tn = Math.min(PACK_RUN, n[2] - x0);
+                    pack(qr, geo, g, n, b, line, x0, tn, heads, d, qScale, buf, q, dBlock(b * heads, gc) + line * lineStride(gc, d),
+                            totalD, n2p[gc], ops);
+                    pack(kr, geo, g, n, b, line, x0, tn, kvHeads, d, 1f, buf, kt, dBlock(b * kvHeads, gc) + line * lineStride(gc, d),
+                            totalD, n2p[gc], ops);
+                    pack(vr, geo, g, n, b, line, x0, tn, kvHeads, dv, 1f, buf, vt, vBlock(b * kvHeads, gc) + line * lineStride(gc, dv),
+                            totalV, n2p[gc], ops);
+                }
+            });
+        }
+
+        /**
+         * Tokens {@code x0 .. x0+tn} of a line, every head's row, into positions {@code x0..} of the heads' blocks
+         * (block of head 0 at {@code off}, {@code perHead} apart, feature rows {@code ld} apart).
+         */
+        private static void pack(TensorReader r, Geometry geo, int[] g, int[] n, int b, int line, int x0, int tn, int heads, int f,
+                                 float scale, float[] buf, float[] dst, int off, int perHead, int ld, TileOps ops) {
+            for (int j = 0; j < tn; j++) {
+                int tok = tokenOf(geo, g, n[1], n[2], line * n[2] + x0 + j);
+                for (int h = 0; h < heads; h++) {
+                    r.read(tokenPos(r, geo, b, tok, h), r.stride(-1), f, buf, (j * heads + h) * f, 1, scale);
+                }
+            }
+            for (int h = 0; h < heads; h++) ops.transpose(tn, f, buf, h * f, heads * f, dst, off + h * perHead + x0, ld);
+        }
+
+        /** Padded length of a line of n2 queries or keys: shifted vectors of w lanes stay inside it. */
+        static int paddedLine(int n2, int w) {
+            return (n2 + w + LINE_QUANTUM - 1) / LINE_QUANTUM * LINE_QUANTUM;
+        }
+
+        int lineStride(int gc, int f) {
+            return f * n2p[gc] + LINE_QUANTUM;
+        }
+
+        /** First float of Q^T or K^T of (batch, head) {@code bh}, group combination gc. */
+        int dBlock(int bh, int gc) {
+            return ORIGIN + bh * totalD + baseD[gc];
+        }
+
+        /** First float of V^T of (batch, kv head) {@code bh}, group combination gc. */
+        int vBlock(int bh, int gc) {
+            return ORIGIN + bh * totalV + baseV[gc];
+        }
+    }
+
+    /** Per-worker buffers of the lane path, grown on demand. */
+    private static final class LaneWork {
+        final int w;
+        float[] s = new float[0];
+        final float[] ml, o, row;
+        final int[] s1 = new int[LANE_ROWS], e1 = new int[LANE_ROWS], qOffs = new int[LANE_ROWS];
+        final int[] rq = new int[LANE_ROWS], rs = new int[LANE_ROWS], ro = new int[LANE_ROWS];
+
+        LaneWork(int w, int dv) {
+            this.w = w;
+            ml = new float[LANE_ROWS * 2 * w];
+            o = new float[LANE_ROWS * dv * w];
+            row = new float[dv];
+            for (int r = 0; r < LANE_ROWS; r++) ro[r] = r * dv * w;
+        }
+
+        void ensure(int floats) {
+            if (s.length < floats) s = new float[floats];
+        }
+    }
+
+    /**
+     * Up to LANE_ROWS consecutive axis-1 lines {@code y1a..} at axis-0 index {@code y0} (group coordinates) of head
+     * {@code h}: per block of w queries along the last axis, the scores of every (key line, offset) of the union of
+     * the lines' windows, a lanewise softmax and the weighted sum of V^T. Every key line goes through the four-line
+     * kernels (its vectors loaded once for the four query lines); a line outside some query line's window gets
+     * weight 0 there, which costs less than narrower kernels for the border key lines (measured). Missing lines
+     * of a last, short block repeat the first one and are dropped.
+     */
+    private static void runLanes(Geometry geo, LaneGeometry lg, LaneWork w, TileOps ops, LanePacked lp, int qh, int bh, int gc,
+                                 int b, int h, int y0, int y1a, int d, int dv, int heads, int tokens, TensorWriter out,
+                                 float[] lse) {
+        int[] n = lg.n;
+        int[] g = geo.group(gc);
+        int rows = Math.min(LANE_ROWS, n[1] - y1a), lanes = w.w;
+        int s0 = geo.windowStart(0, y0, n[0]), e0 = geo.windowEnd(0, y0, n[0]);
+        int u1 = Integer.MAX_VALUE, v1 = Integer.MIN_VALUE;
+        for (int r = 0; r < LANE_ROWS; r++) {
+            int y1 = y1a + Math.min(r, rows - 1);
+            w.s1[r] = geo.windowStart(1, y1, n[1]);
+            w.e1[r] = geo.windowEnd(1, y1, n[1]);
+            u1 = Math.min(u1, w.s1[r]);
+            v1 = Math.max(v1, w.e1[r]);
+        }
+        int span = v1 - u1;
+        int n2p = lp.n2p[gc], lsD = lp.lineStride(gc, d), lsV = lp.lineStride(gc, dv);
+        int qBase = lp.dBlock(qh, gc), kBase = lp.dBlock(bh, gc), vBase = lp.vBlock(bh, gc);
+        for (int r = 0; r < LANE_ROWS; r++) w.qOffs[r] = qBase + (y0 * n[1] + y1a + Math.min(r, rows - 1)) * lsD;
+        for (int xb = 0; xb < lg.base.length; xb++) {
+            int x0 = xb * lanes, kb = lg.kb[xb], base = lg.base[xb];
+            int[] idx = lg.idx[xb], lens = lg.lens[xb];
+            int lineSlots = kb * lanes, cnt = (e0 - s0) * span * kb, rowCap = cnt * lanes;
+            w.ensure(LANE_ROWS * rowCap);
+            for (int a0 = s0; a0 < e0; a0++) {
+                for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + (a0 - s0) * span * lineSlots;
+                // Feature slices of LANE_FEATURES keep the four query lines' vectors and a key line's in L1.
+                for (int p0 = 0; p0 < d; p0 += LANE_FEATURES) {
+                    for (int r = 0; r < LANE_ROWS; r++) w.rq[r] = w.qOffs[r] + x0 + p0 * n2p;
+                    ops.laneScores(p0 > 0, LANE_ROWS, span * kb, kb, Math.min(LANE_FEATURES, d - p0), lp.q, w.rq, n2p, lp.kt,
+                            kBase + (a0 * n[1] + u1) * lsD + base + p0 * n2p, lsD, n2p, idx, w.s, w.rs);
+                }
+            }
+            for (int r = 0; r < LANE_ROWS; r++) {
+                int row = r * rowCap;
+                for (int i0 = 0; i0 < e0 - s0; i0++) {
+                    // Key lines outside this query line's window.
+                    int at = row + i0 * span * lineSlots;
+                    Arrays.fill(w.s, at, at + (w.s1[r] - u1) * lineSlots, Float.NEGATIVE_INFINITY);
+                    Arrays.fill(w.s, at + (w.e1[r] - u1) * lineSlots, at + span * lineSlots, Float.NEGATIVE_INFINITY);
+                }
+                if (lens != null) {
+                    // Short windows (causal starts, lines shorter than the kernel): offsets past a lane's window see nothing.
+                    for (int j = 0; j < cnt; j++) {
+                        int c = j % kb;
+                        for (int i = 0; i < lanes; i++) {
+                            if (c >= lens[i]) w.s[row + j * lanes + i] = Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                }
+                ops.laneSoftmax(cnt, w.s, row, w.ml, r * 2 * lanes);
+            }
+            Arrays.fill(w.o, 0, LANE_ROWS * dv * lanes, 0f);
+            // Runs of at most LANE_PAIRS pairs keep the four lines' weights in L1 across the value features.
+            int linesPerRun = Math.max(1, LANE_PAIRS / kb);
+            for (int a0 = s0; a0 < e0; a0++) {
+                for (int l0 = 0; l0 < span; l0 += linesPerRun) {
+                    int ln = Math.min(linesPerRun, span - l0);
+                    for (int r = 0; r < LANE_ROWS; r++) w.rs[r] = r * rowCap + ((a0 - s0) * span + l0) * lineSlots;
+                    ops.laneAccumulate(LANE_ROWS, ln * kb, kb, dv, w.s, w.rs, lp.vt, vBase + (a0 * n[1] + u1 + l0) * lsV + base, lsV,
+                            n2p, idx, w.o, w.ro, lanes);
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < lanes && x0 + i < n[2]; i++) {
+                    int tok = geo.token(y0 * geo.dil[0] + g[0], (y1a + r) * geo.dil[1] + g[1], (x0 + i) * geo.dil[2] + g[2]);
+                    for (int e = 0; e < dv; e++) w.row[e] = w.o[(r * dv + e) * lanes + i];
+                    float m = w.ml[r * 2 * lanes + i], l = w.ml[r * 2 * lanes + lanes + i];
+                    out.write((((b * tokens) + tok) * heads + h) * dv, w.row, 0, dv, l > 0 ? 1f / l : 0f);
+                    if (lse != null) {
+                        lse[(b * heads + h) * tokens + tok] = l > 0 ? (float) (m * Math.log(2) + Math.log(l)) : Float.POSITIVE_INFINITY;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void runTile(Geometry geo, Work w, Packed kv, int qh, int bh, int gc, int b, int h, int[] g, int[] n, int[] t0,
+                                int[] te, int d, int dv, int dvp, int heads, int tokens, TensorWriter out, float[] lse) {
         OnlineSoftmax st = w.st;
         int[] e = {Math.min(t0[0] + te[0], n[0]), Math.min(t0[1] + te[1], n[1]), Math.min(t0[2] + te[2], n[2])};
         int[] bs = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};

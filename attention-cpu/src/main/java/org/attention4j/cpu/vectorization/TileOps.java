@@ -164,4 +164,73 @@ public interface TileOps {
             c[cOff + j] = s;
         }
     }
+
+    // ------------------------------------------------------------------ neighborhood lanes (NeighborhoodKernel)
+    // One query per lane: w = lanes() consecutive queries of a grid line against a run of key lines, each
+    // feature-major ({@code [feature][position]}, feature rows ldk apart, lines kls apart). Pair j is offset
+    // {@code j % n} of line {@code j / n}; lane i reads it at position {@code j % n + idx[i]} of the line from the
+    // run's base; idx == null means idx[i] = i (interior queries: one shifted vector), else idx[i] < w (clamped
+    // border windows). Up to four query lines that see the same key lines share their loads.
+
+    /**
+     * For {@code r < rows, j < pairs, i < w}: {@code s[sOffs[r] + j * w + i] (+)=
+     * sum_{p < k} q[qOffs[r] + p * ldq + i] * kt[kOff + (j / n) * kls + j % n + p * ldk + idx[i]]} (added to s when
+     * {@code add}: long feature rows go in slices).
+     */
+    default void laneScores(boolean add, int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff,
+                            int kls, int ldk, int[] idx, float[] s, int[] sOffs) {
+        int w = lanes();
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < pairs; j++) {
+                for (int i = 0; i < w; i++) {
+                    int kj = kOff + (j / n) * kls + j % n + (idx == null ? i : idx[i]);
+                    float acc = add ? s[sOffs[r] + j * w + i] : 0;
+                    for (int p = 0; p < k; p++) acc += q[qOffs[r] + p * ldq + i] * kt[kj + p * ldk];
+                    s[sOffs[r] + j * w + i] = acc;
+                }
+            }
+        }
+    }
+
+    /**
+     * Lanewise softmax (log2 units) over {@code cnt} score vectors {@code s[sOff + j * w + i]}: per lane i the max
+     * {@code m}, then {@code s = 2^(s - m)} in place (0 for {@code -inf}) and {@code ml[mlOff + i] = m},
+     * {@code ml[mlOff + w + i] = sum}; a lane whose scores are all {@code -inf} gets weights 0 and sum 0.
+     */
+    default void laneSoftmax(int cnt, float[] s, int sOff, float[] ml, int mlOff) {
+        int w = lanes();
+        for (int i = 0; i < w; i++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cnt; j++) m = Math.max(m, s[sOff + j * w + i]);
+            float shift = m == Float.NEGATIVE_INFINITY ? 0f : m;
+            float sum = 0;
+            for (int j = 0; j < cnt; j++) {
+                float x = s[sOff + j * w + i];
+                float e = x == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp((x - shift) * Math.log(2));
+                s[sOff + j * w + i] = e;
+                sum += e;
+            }
+            ml[mlOff + i] = m;
+            ml[mlOff + w + i] = sum;
+        }
+    }
+
+    /**
+     * For {@code r < rows, e < m, i < w}: {@code o[oOffs[r] + e * ldo + i] +=
+     * sum_{j < pairs} p[pOffs[r] + j * w + i] * vt[vOff + (j / n) * vls + j % n + e * ldv + idx[i]]}.
+     */
+    default void laneAccumulate(int rows, int pairs, int n, int m, float[] p, int[] pOffs, float[] vt, int vOff, int vls, int ldv,
+                                int[] idx, float[] o, int[] oOffs, int ldo) {
+        int w = lanes();
+        for (int r = 0; r < rows; r++) {
+            for (int e = 0; e < m; e++) {
+                for (int i = 0; i < w; i++) {
+                    int vi = vOff + e * ldv + (idx == null ? i : idx[i]);
+                    float acc = o[oOffs[r] + e * ldo + i];
+                    for (int j = 0; j < pairs; j++) acc += p[pOffs[r] + j * w + i] * vt[vi + (j / n) * vls + j % n];
+                    o[oOffs[r] + e * ldo + i] = acc;
+                }
+            }
+        }
+    }
 }

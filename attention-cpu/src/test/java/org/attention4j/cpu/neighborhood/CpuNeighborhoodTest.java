@@ -60,6 +60,20 @@ class CpuNeighborhoodTest {
         cs.add(new Case("2-D 30x41 k=(25,23)", Attention.neighborhood(25, 23).build(), new int[] {30, 41}, 1, 1, 16, 16, DType.F32, true));
         cs.add(new Case("2-D 10x43 k=(3,9) s=(1,3) causal (F,T)", Attention.neighborhood(3, 9).stride(1, 3).causal(false, true).build(),
                 new int[] {10, 43}, 2, 2, 8, 8, DType.F32, false));
+        // The lane path: axis-1 lines not a multiple of four, several lane blocks with clamped borders, causal
+        // axes (short windows masked per lane), dilation with L mod d != 0 on both axes, a 16-wide 3-D line.
+        cs.add(new Case("2-D 21x35 k=(5,7) GQA", Attention.neighborhood(5, 7).build(), new int[] {21, 35}, 4, 2, 24, 40, DType.F32, true));
+        cs.add(new Case("2-D 13x18 k=(3,5) causal (T,T)", Attention.neighborhood(3, 5).causal(true, true).build(), new int[] {13, 18}, 1, 1,
+                16, 16, DType.F32, false));
+        cs.add(new Case("2-D 23x37 k=7 d=(2,3)", Attention.neighborhood(7, 7).dilation(2, 3).build(), new int[] {23, 37}, 2, 1, 32, 8,
+                DType.F32, false));
+        cs.add(new Case("3-D 6x11x16 k=(3,5,7)", Attention.neighborhood(3, 5, 7).build(), new int[] {6, 11, 16}, 2, 2, 20, 20, DType.F32,
+                false));
+        cs.add(new Case("3-D 5x9x14 k=(3,3,5) causal (F,T,T)", Attention.neighborhood(3, 3, 5).causal(false, true, true).build(),
+                new int[] {5, 9, 14}, 1, 1, 8, 12, DType.F32, true));
+        // Windows jumping by more than a vector along the last axis: 2-D through the tile path.
+        cs.add(new Case("2-D 5x100 k=(3,41) s=(1,20)", Attention.neighborhood(3, 41).stride(1, 20).build(), new int[] {5, 100}, 1, 1, 16,
+                16, DType.F32, false));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
             cs.add(new Case("2-D 12x13 k=5 half storage", Attention.neighborhood(5).build(), new int[] {12, 13}, 2, 1, 32, 32, t, false));
         }
@@ -77,6 +91,26 @@ class CpuNeighborhoodTest {
         s[grid.length + 1] = heads;
         s[grid.length + 2] = d;
         return s;
+    }
+
+    /**
+     * The lane path serves grids of rank 2 and 3 (the cases above run it) unless the windows of some vector's worth
+     * of last-axis queries start more than a vector apart (a large stride) or most lanes would idle; 1-D takes tiles.
+     */
+    @org.junit.jupiter.api.Test
+    void lanePathServesGridsOfRankTwoAndThree() {
+        Tensor q2 = Tensor.of(new float[21 * 35 * 8], 1, 21, 35, 1, 8), q3 = Tensor.of(new float[5 * 9 * 14 * 8], 1, 5, 9, 14, 1, 8);
+        Tensor q1 = Tensor.of(new float[40 * 8], 1, 40, 1, 8);
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(5, 7).build(), q2, 16)).isTrue();
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(7, 7).dilation(2, 3).build(), q2, 16)).isTrue();
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(3, 3, 5).causal(false, true, true).build(), q3, 16)).isTrue();
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(3, 9).stride(1, 3).build(), q2, 16)).isTrue();
+        Tensor wide = Tensor.of(new float[3 * 100 * 8], 1, 3, 100, 1, 8);
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(3, 41).stride(1, 20).build(), wide, 16)).isFalse();
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(13).build(), q1, 16)).isFalse();
+        Tensor narrow = Tensor.of(new float[40 * 7 * 8], 1, 40, 7, 1, 8);
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(5, 5).build(), narrow, 16)).as("7 of 16 lanes busy").isFalse();
+        assertThat(NeighborhoodKernel.usesLanes(Attention.neighborhood(5, 5).build(), narrow, 8)).isTrue();
     }
 
     @ParameterizedTest(name = "{0} / {1}")

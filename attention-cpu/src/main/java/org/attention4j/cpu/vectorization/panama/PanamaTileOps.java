@@ -536,9 +536,20 @@ final class PanamaTileOps implements TileOps {
 
     @Override
     public void transpose(int rows, int cols, float[] src, int sOff, int lds, float[] dst, int dOff, int ldd) {
-        // Four source rows per pass: four adjacent stores per destination row. (Vector API forms were slower in JDK
-        // 17: a 16 x 16 shuffle network did not compile to register shuffles, gathers only matched this loop.)
+        // L source rows at a time: each destination run of L is one gather (a column of the block) and one store; the
+        // rest four rows per pass, four adjacent stores per destination row. (A 16 x 16 shuffle network did not compile
+        // to register shuffles on JDK 17; for a 64 x 64 tile gathers and the four-row loop measured the same, for the
+        // neighborhood's tall packing blocks the gathers were faster.)
         int i = 0;
+        if (rows >= L) {
+            int[] map = new int[L];
+            for (int l = 0; l < L; l++) map[l] = l * lds;
+            for (; i + L <= rows; i += L) {
+                for (int j = 0; j < cols; j++) {
+                    FloatVector.fromArray(SP, src, sOff + i * lds + j, map, 0).intoArray(dst, dOff + j * ldd + i);
+                }
+            }
+        }
         for (; i + 4 <= rows; i += 4) {
             int s0 = sOff + i * lds, s1 = s0 + lds, s2 = s1 + lds, s3 = s2 + lds;
             for (int j = 0; j < cols; j++) {
@@ -684,5 +695,236 @@ final class PanamaTileOps implements TileOps {
             }
         }
         FloatVector.fromArray(SP, part, pOff).intoArray(c, cOff);
+    }
+
+    // ------------------------------------------------------------------ neighborhood lanes
+
+    /**
+     * Interior blocks shuffle by the identity: one shuffle per key or value load costs less than a nullable
+     * shuffle, which C2 does not intrinsify. The shuffles are written out in each kernel: through a helper
+     * method, C2 at times compiled the helper on its own and called it without the intrinsic (3x slower).
+     */
+    private static final VectorShuffle<Float> IDENTITY = VectorShuffle.iota(SP, 0, 1, false);
+
+    @Override
+    public void laneScores(boolean add, int rows, int pairs, int n, int k, float[] q, int[] qOffs, int ldq, float[] kt, int kOff,
+                           int kls, int ldk, int[] idx, float[] s, int[] sOffs) {
+        VectorShuffle<Float> sh = idx == null ? IDENTITY : VectorShuffle.fromArray(SP, idx, 0);
+        // One small method per register block (C2 stops inlining the Vector API into one large method); blocks of
+        // four pairs run across line ends, so only the run's last pairs take the narrow kernels.
+        int j = 0;
+        if (rows == 4) {
+            for (; j + 4 <= pairs; j += 4) {
+                scores4x4(add, k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
+                        pair(kOff, kls, n, j + 3), ldk, sh, s, sOffs, j * L);
+            }
+            for (; j < pairs; j++) scores4x1(add, k, q, qOffs, ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs, j * L);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (j = 0; j + 4 <= pairs; j += 4) {
+                scores1x4(add, k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), pair(kOff, kls, n, j + 1), pair(kOff, kls, n, j + 2),
+                        pair(kOff, kls, n, j + 3), ldk, sh, s, sOffs[r] + j * L);
+            }
+            for (; j < pairs; j++) scores1x1(add, k, q, qOffs[r], ldq, kt, pair(kOff, kls, n, j), ldk, sh, s, sOffs[r] + j * L);
+        }
+    }
+
+    /** Position of pair j (offset {@code j % n} of line {@code j / n}) of a run of key lines. */
+    private static int pair(int off, int ls, int n, int j) {
+        return off + (j / n) * ls + j % n;
+    }
+
+    /** Four query lines x four pairs: 16 accumulators, 4 query and 4 key loads per 16 FMAs. */
+    private static void scores4x4(boolean add, int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
+                                  VectorShuffle<Float> sh, float[] s, int[] sOffs, int sAdd) {
+        int q0 = qOffs[0], q1 = qOffs[1], q2 = qOffs[2], q3 = qOffs[3];
+        int s0 = sOffs[0] + sAdd, s1 = sOffs[1] + sAdd, s2 = sOffs[2] + sAdd, s3 = sOffs[3] + sAdd;
+        FloatVector x00 = ld(add, s, s0), x01 = ld(add, s, s0 + L), x02 = ld(add, s, s0 + 2 * L), x03 = ld(add, s, s0 + 3 * L);
+        FloatVector x10 = ld(add, s, s1), x11 = ld(add, s, s1 + L), x12 = ld(add, s, s1 + 2 * L), x13 = ld(add, s, s1 + 3 * L);
+        FloatVector x20 = ld(add, s, s2), x21 = ld(add, s, s2 + L), x22 = ld(add, s, s2 + 2 * L), x23 = ld(add, s, s2 + 3 * L);
+        FloatVector x30 = ld(add, s, s3), x31 = ld(add, s, s3 + L), x32 = ld(add, s, s3 + 2 * L), x33 = ld(add, s, s3 + 3 * L);
+        for (int p = 0, qp = 0, kp = 0; p < k; p++, qp += ldq, kp += ldk) {
+            FloatVector b0 = FloatVector.fromArray(SP, kt, k0 + kp).rearrange(sh);
+            FloatVector b1 = FloatVector.fromArray(SP, kt, k1 + kp).rearrange(sh);
+            FloatVector b2 = FloatVector.fromArray(SP, kt, k2 + kp).rearrange(sh);
+            FloatVector b3 = FloatVector.fromArray(SP, kt, k3 + kp).rearrange(sh);
+            FloatVector a = FloatVector.fromArray(SP, q, q0 + qp);
+            x00 = a.fma(b0, x00); x01 = a.fma(b1, x01); x02 = a.fma(b2, x02); x03 = a.fma(b3, x03);
+            a = FloatVector.fromArray(SP, q, q1 + qp);
+            x10 = a.fma(b0, x10); x11 = a.fma(b1, x11); x12 = a.fma(b2, x12); x13 = a.fma(b3, x13);
+            a = FloatVector.fromArray(SP, q, q2 + qp);
+            x20 = a.fma(b0, x20); x21 = a.fma(b1, x21); x22 = a.fma(b2, x22); x23 = a.fma(b3, x23);
+            a = FloatVector.fromArray(SP, q, q3 + qp);
+            x30 = a.fma(b0, x30); x31 = a.fma(b1, x31); x32 = a.fma(b2, x32); x33 = a.fma(b3, x33);
+        }
+        x00.intoArray(s, s0); x01.intoArray(s, s0 + L); x02.intoArray(s, s0 + 2 * L); x03.intoArray(s, s0 + 3 * L);
+        x10.intoArray(s, s1); x11.intoArray(s, s1 + L); x12.intoArray(s, s1 + 2 * L); x13.intoArray(s, s1 + 3 * L);
+        x20.intoArray(s, s2); x21.intoArray(s, s2 + L); x22.intoArray(s, s2 + 2 * L); x23.intoArray(s, s2 + 3 * L);
+        x30.intoArray(s, s3); x31.intoArray(s, s3 + L); x32.intoArray(s, s3 + 2 * L); x33.intoArray(s, s3 + 3 * L);
+    }
+
+    private static void scores4x1(boolean add, int k, float[] q, int[] qOffs, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
+                                  float[] s, int[] sOffs, int sAdd) {
+        int q0 = qOffs[0], q1 = qOffs[1], q2 = qOffs[2], q3 = qOffs[3];
+        FloatVector x0 = ld(add, s, sOffs[0] + sAdd), x1 = ld(add, s, sOffs[1] + sAdd);
+        FloatVector x2 = ld(add, s, sOffs[2] + sAdd), x3 = ld(add, s, sOffs[3] + sAdd);
+        for (int p = 0, qp = 0, kp = k0; p < k; p++, qp += ldq, kp += ldk) {
+            FloatVector b = FloatVector.fromArray(SP, kt, kp).rearrange(sh);
+            x0 = FloatVector.fromArray(SP, q, q0 + qp).fma(b, x0);
+            x1 = FloatVector.fromArray(SP, q, q1 + qp).fma(b, x1);
+            x2 = FloatVector.fromArray(SP, q, q2 + qp).fma(b, x2);
+            x3 = FloatVector.fromArray(SP, q, q3 + qp).fma(b, x3);
+        }
+        x0.intoArray(s, sOffs[0] + sAdd); x1.intoArray(s, sOffs[1] + sAdd);
+        x2.intoArray(s, sOffs[2] + sAdd); x3.intoArray(s, sOffs[3] + sAdd);
+    }
+
+    private static void scores1x4(boolean add, int k, float[] q, int q0, int ldq, float[] kt, int k0, int k1, int k2, int k3, int ldk,
+                                  VectorShuffle<Float> sh, float[] s, int o) {
+        FloatVector x0 = ld(add, s, o), x1 = ld(add, s, o + L), x2 = ld(add, s, o + 2 * L), x3 = ld(add, s, o + 3 * L);
+        for (int p = 0, qp = q0, kp = 0; p < k; p++, qp += ldq, kp += ldk) {
+            FloatVector a = FloatVector.fromArray(SP, q, qp);
+            x0 = a.fma(FloatVector.fromArray(SP, kt, k0 + kp).rearrange(sh), x0);
+            x1 = a.fma(FloatVector.fromArray(SP, kt, k1 + kp).rearrange(sh), x1);
+            x2 = a.fma(FloatVector.fromArray(SP, kt, k2 + kp).rearrange(sh), x2);
+            x3 = a.fma(FloatVector.fromArray(SP, kt, k3 + kp).rearrange(sh), x3);
+        }
+        x0.intoArray(s, o); x1.intoArray(s, o + L); x2.intoArray(s, o + 2 * L); x3.intoArray(s, o + 3 * L);
+    }
+
+    private static void scores1x1(boolean add, int k, float[] q, int q0, int ldq, float[] kt, int k0, int ldk, VectorShuffle<Float> sh,
+                                  float[] s, int o) {
+        FloatVector x0 = ld(add, s, o);
+        for (int p = 0, qp = q0, kp = k0; p < k; p++, qp += ldq, kp += ldk) {
+            x0 = FloatVector.fromArray(SP, q, qp).fma(FloatVector.fromArray(SP, kt, kp).rearrange(sh), x0);
+        }
+        x0.intoArray(s, o);
+    }
+
+    @Override
+    public void laneSoftmax(int cnt, float[] s, int sOff, float[] ml, int mlOff) {
+        FloatVector m = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < cnt; j++) m = m.max(FloatVector.fromArray(SP, s, sOff + j * L));
+        // An all -inf lane shifts by 0: its weights come out exactly 0.
+        FloatVector shift = m.blend(0f, m.eq(Float.NEGATIVE_INFINITY));
+        FloatVector sum = FloatVector.zero(SP);
+        for (int j = 0; j < cnt; j++) {
+            FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, s, sOff + j * L).sub(shift));
+            e.intoArray(s, sOff + j * L);
+            sum = sum.add(e);
+        }
+        m.intoArray(ml, mlOff);
+        sum.intoArray(ml, mlOff + L);
+    }
+
+    @Override
+    public void laneAccumulate(int rows, int pairs, int n, int m, float[] p, int[] pOffs, float[] vt, int vOff, int vls, int ldv,
+                               int[] idx, float[] o, int[] oOffs, int ldo) {
+        VectorShuffle<Float> sh = idx == null ? IDENTITY : VectorShuffle.fromArray(SP, idx, 0);
+        // The accumulators stay in registers over the whole run of key lines.
+        if (rows == 4) {
+            int e = 0;
+            for (; e + 4 <= m; e += 4) accumulate4x4(pairs, n, p, pOffs, vt, vOff + e * ldv, vls, ldv, sh, o, oOffs, e * ldo, ldo);
+            for (; e < m; e++) accumulate4x1(pairs, n, p, pOffs, vt, vOff + e * ldv, vls, sh, o, oOffs, e * ldo);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            int e = 0;
+            for (; e + 4 <= m; e += 4) {
+                accumulate1x4(pairs, n, p, pOffs[r], vt, vOff + e * ldv, vls, ldv, sh, o, oOffs[r] + e * ldo, ldo);
+            }
+            for (; e < m; e++) accumulate1x1(pairs, n, p, pOffs[r], vt, vOff + e * ldv, vls, sh, o, oOffs[r] + e * ldo);
+        }
+    }
+
+    /** Four query lines x four value features: 16 accumulators, 4 weight and 4 value loads per 16 FMAs. */
+    private static void accumulate4x4(int pairs, int n, float[] p, int[] pOffs, float[] vt, int vOff, int vls, int ldv,
+                                      VectorShuffle<Float> sh, float[] o, int[] oOffs, int oAdd, int ldo) {
+        int p0 = pOffs[0], p1 = pOffs[1], p2 = pOffs[2], p3 = pOffs[3];
+        int o0 = oOffs[0] + oAdd, o1 = oOffs[1] + oAdd, o2 = oOffs[2] + oAdd, o3 = oOffs[3] + oAdd;
+        FloatVector x00 = FloatVector.fromArray(SP, o, o0), x01 = FloatVector.fromArray(SP, o, o0 + ldo);
+        FloatVector x02 = FloatVector.fromArray(SP, o, o0 + 2 * ldo), x03 = FloatVector.fromArray(SP, o, o0 + 3 * ldo);
+        FloatVector x10 = FloatVector.fromArray(SP, o, o1), x11 = FloatVector.fromArray(SP, o, o1 + ldo);
+        FloatVector x12 = FloatVector.fromArray(SP, o, o1 + 2 * ldo), x13 = FloatVector.fromArray(SP, o, o1 + 3 * ldo);
+        FloatVector x20 = FloatVector.fromArray(SP, o, o2), x21 = FloatVector.fromArray(SP, o, o2 + ldo);
+        FloatVector x22 = FloatVector.fromArray(SP, o, o2 + 2 * ldo), x23 = FloatVector.fromArray(SP, o, o2 + 3 * ldo);
+        FloatVector x30 = FloatVector.fromArray(SP, o, o3), x31 = FloatVector.fromArray(SP, o, o3 + ldo);
+        FloatVector x32 = FloatVector.fromArray(SP, o, o3 + 2 * ldo), x33 = FloatVector.fromArray(SP, o, o3 + 3 * ldo);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            int vp = line + c;
+            FloatVector v0 = FloatVector.fromArray(SP, vt, vp).rearrange(sh);
+            FloatVector v1 = FloatVector.fromArray(SP, vt, vp + ldv).rearrange(sh);
+            FloatVector v2 = FloatVector.fromArray(SP, vt, vp + 2 * ldv).rearrange(sh);
+            FloatVector v3 = FloatVector.fromArray(SP, vt, vp + 3 * ldv).rearrange(sh);
+            FloatVector a = FloatVector.fromArray(SP, p, p0 + j * L);
+            x00 = a.fma(v0, x00); x01 = a.fma(v1, x01); x02 = a.fma(v2, x02); x03 = a.fma(v3, x03);
+            a = FloatVector.fromArray(SP, p, p1 + j * L);
+            x10 = a.fma(v0, x10); x11 = a.fma(v1, x11); x12 = a.fma(v2, x12); x13 = a.fma(v3, x13);
+            a = FloatVector.fromArray(SP, p, p2 + j * L);
+            x20 = a.fma(v0, x20); x21 = a.fma(v1, x21); x22 = a.fma(v2, x22); x23 = a.fma(v3, x23);
+            a = FloatVector.fromArray(SP, p, p3 + j * L);
+            x30 = a.fma(v0, x30); x31 = a.fma(v1, x31); x32 = a.fma(v2, x32); x33 = a.fma(v3, x33);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x00.intoArray(o, o0); x01.intoArray(o, o0 + ldo); x02.intoArray(o, o0 + 2 * ldo); x03.intoArray(o, o0 + 3 * ldo);
+        x10.intoArray(o, o1); x11.intoArray(o, o1 + ldo); x12.intoArray(o, o1 + 2 * ldo); x13.intoArray(o, o1 + 3 * ldo);
+        x20.intoArray(o, o2); x21.intoArray(o, o2 + ldo); x22.intoArray(o, o2 + 2 * ldo); x23.intoArray(o, o2 + 3 * ldo);
+        x30.intoArray(o, o3); x31.intoArray(o, o3 + ldo); x32.intoArray(o, o3 + 2 * ldo); x33.intoArray(o, o3 + 3 * ldo);
+    }
+
+    private static void accumulate4x1(int pairs, int n, float[] p, int[] pOffs, float[] vt, int vOff, int vls,
+                                      VectorShuffle<Float> sh, float[] o, int[] oOffs, int oAdd) {
+        int p0 = pOffs[0], p1 = pOffs[1], p2 = pOffs[2], p3 = pOffs[3];
+        int o0 = oOffs[0] + oAdd, o1 = oOffs[1] + oAdd, o2 = oOffs[2] + oAdd, o3 = oOffs[3] + oAdd;
+        FloatVector x0 = FloatVector.fromArray(SP, o, o0), x1 = FloatVector.fromArray(SP, o, o1);
+        FloatVector x2 = FloatVector.fromArray(SP, o, o2), x3 = FloatVector.fromArray(SP, o, o3);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            FloatVector v0 = FloatVector.fromArray(SP, vt, line + c).rearrange(sh);
+            x0 = FloatVector.fromArray(SP, p, p0 + j * L).fma(v0, x0);
+            x1 = FloatVector.fromArray(SP, p, p1 + j * L).fma(v0, x1);
+            x2 = FloatVector.fromArray(SP, p, p2 + j * L).fma(v0, x2);
+            x3 = FloatVector.fromArray(SP, p, p3 + j * L).fma(v0, x3);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x0.intoArray(o, o0); x1.intoArray(o, o1); x2.intoArray(o, o2); x3.intoArray(o, o3);
+    }
+
+    private static void accumulate1x4(int pairs, int n, float[] p, int p0, float[] vt, int vOff, int vls, int ldv,
+                                      VectorShuffle<Float> sh, float[] o, int o0, int ldo) {
+        FloatVector x0 = FloatVector.fromArray(SP, o, o0), x1 = FloatVector.fromArray(SP, o, o0 + ldo);
+        FloatVector x2 = FloatVector.fromArray(SP, o, o0 + 2 * ldo), x3 = FloatVector.fromArray(SP, o, o0 + 3 * ldo);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            int vp = line + c;
+            FloatVector a = FloatVector.fromArray(SP, p, p0 + j * L);
+            x0 = a.fma(FloatVector.fromArray(SP, vt, vp).rearrange(sh), x0);
+            x1 = a.fma(FloatVector.fromArray(SP, vt, vp + ldv).rearrange(sh), x1);
+            x2 = a.fma(FloatVector.fromArray(SP, vt, vp + 2 * ldv).rearrange(sh), x2);
+            x3 = a.fma(FloatVector.fromArray(SP, vt, vp + 3 * ldv).rearrange(sh), x3);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x0.intoArray(o, o0); x1.intoArray(o, o0 + ldo); x2.intoArray(o, o0 + 2 * ldo); x3.intoArray(o, o0 + 3 * ldo);
+    }
+
+    private static void accumulate1x1(int pairs, int n, float[] p, int p0, float[] vt, int vOff, int vls, VectorShuffle<Float> sh,
+                                      float[] o, int o0) {
+        FloatVector x0 = FloatVector.fromArray(SP, o, o0);
+        for (int j = 0, c = 0, line = vOff; j < pairs; j++) {
+            x0 = FloatVector.fromArray(SP, p, p0 + j * L).fma(FloatVector.fromArray(SP, vt, line + c).rearrange(sh), x0);
+            if (++c == n) {
+                c = 0;
+                line += vls;
+            }
+        }
+        x0.intoArray(o, o0);
     }
 }
