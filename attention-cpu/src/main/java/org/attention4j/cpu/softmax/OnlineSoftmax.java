@@ -41,6 +41,7 @@ public final class OnlineSoftmax {
     private final float[] s;
     private final float[] alpha;
     private final float[] mask;
+    private final float[] tileScratch;
     private int rows;
     private float softcap2;
     /** ALiBi slope per row, log2 units (rows of a GQA group belong to different heads). */
@@ -64,6 +65,7 @@ public final class OnlineSoftmax {
         this.alpha = new float[maxRows];
         this.mask = new float[maxRows * KEY_TILE];
         this.alibi2 = new float[maxRows];
+        this.tileScratch = new float[ops.tileScratch()];
     }
 
     public int maxRows() {
@@ -168,7 +170,7 @@ public final class OnlineSoftmax {
             // No bias: one fused vector pass per row; boundary tiles (causal diagonal, window edges) add a
             // 0 / -inf mask of each row's range instead of running per-row loops with scalar tails.
             float[] rangeMask = allRowsSeeAll(j0) ? null : rangeMask(j0);
-            ops.onlineSoftmaxRows(s, 0, rows, KEY_TILE, KEY_TILE, rangeMask, m, l, alpha);
+            ops.onlineSoftmaxTile(s, 0, rows, KEY_TILE, rangeMask, m, l, alpha, tileScratch);
             for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
             finishTile(0, rows, rescale, v, vOff, ldv, cols, n);
             return;
@@ -255,7 +257,11 @@ public final class OnlineSoftmax {
         boolean whole = true;
         for (int r = r0; r < r1 && whole; r++) whole = visible[r] == n;
         ops.matmul(r1 - r0, KEY_TILE, d, q, r0 * d, d, kt, ktOff, KEY_TILE, s, r0 * KEY_TILE, KEY_TILE);
-        ops.onlineSoftmaxRows(s, r0, r1, KEY_TILE, n, whole ? null : mask, m, l, alpha);
+        if (n == KEY_TILE) {
+            ops.onlineSoftmaxTile(s, r0, r1, KEY_TILE, whole ? null : mask, m, l, alpha, tileScratch);
+        } else {
+            ops.onlineSoftmaxRows(s, r0, r1, KEY_TILE, n, whole ? null : mask, m, l, alpha);
+        }
         boolean rescale = false;
         for (int r = r0; r < r1; r++) rescale |= alpha[r] != 1f;
         finishTile(r0, r1, rescale, v, vOff, dvp, dvp, n);
