@@ -384,6 +384,11 @@ final class PanamaTileOps implements TileOps {
         }
         for (int g0 = r0; g0 < r1; g0 += L) {
             int cnt = Math.min(L, r1 - g0);
+            if (cnt < 4) {
+                // The folds cost the same for 1 row as for L: a few rows (decoding) reduce each row instead.
+                onlineSoftmaxRows(s, g0, g0 + cnt, ld, ld, mask, m, l, alpha);
+                continue;
+            }
             for (int i = 0; i < cnt; i++) rowMax4(s, (g0 + i) * ld, mask, scratch, i * L);
             java.util.Arrays.fill(scratch, cnt * L, T_M, Float.NEGATIVE_INFINITY);
             foldRows(scratch, true);
