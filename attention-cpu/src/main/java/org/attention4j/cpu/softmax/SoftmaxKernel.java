@@ -70,7 +70,7 @@ public final class SoftmaxKernel {
             ks[b] = call.keyStart(b);
             ke[b] = call.keyEnd(b);
         }
-        KeyTiles keys = KeyTiles.pack(call.k(), call.v(), ks, ke, dvp, threads);
+        KeyTiles keys = KeyTiles.pack(call.k(), call.v(), ks, ke, dvp, threads, ops);
         float qScale = (float) (op.scale(d) * LOG2E);
         double softcap = op.softcap();
         TensorReader qr = new TensorReader(q);

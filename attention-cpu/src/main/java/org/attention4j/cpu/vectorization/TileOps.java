@@ -75,6 +75,21 @@ public interface TileOps {
         }
     }
 
+    /**
+     * {@link #onlineSoftmaxRows} for whole tiles ({@code n == ld}), with a caller's {@code scratch} of at least
+     * {@link #tileScratch} floats: implementations may then keep every row statistic in vectors (one lane per
+     * row) instead of reducing each row across lanes. Same results up to fp32 rounding of the sums.
+     */
+    default void onlineSoftmaxTile(float[] s, int r0, int r1, int ld, float[] mask, float[] m, float[] l, float[] alpha,
+                                   float[] scratch) {
+        onlineSoftmaxRows(s, r0, r1, ld, ld, mask, m, l, alpha);
+    }
+
+    /** Floats of scratch {@link #onlineSoftmaxTile} needs. */
+    default int tileScratch() {
+        return lanes() * (lanes() + 4);
+    }
+
     /** In place {@code x[i] *= s}. */
     void scale(float[] x, int off, int n, float s);
 

@@ -64,6 +64,10 @@ class CpuSoftmaxTest {
         cs.add(new Case("decode D=48 2 tokens, window, softcap", Attention.slidingWindow(1000, 0).softcap(5.0).build(), 1, 2, 2053, 2, 2, 48, 40, DType.F32, true, null, null));
         cs.add(new Case("decode D=16 GQA 4:1, 37 keys", Attention.softmax().build(), 1, 1, 37, 4, 1, 16, 16, DType.F32, false, null, null));
         cs.add(new Case("17 queries take the tiled path", Attention.softmax().causal(true).build(), 1, 17, 300, 2, 1, 8, 8, DType.F32, false, null, null));
+        // Boundary tiles computed by 16-row bands (OnlineSoftmax.visitBanded): bands that see nothing of a tile, spans
+        // not on vector edges, bottom-right alignment with Sq != Sk.
+        cs.add(new Case("causal D=64 Sq<Sk GQA 4:2, bands", Attention.softmax().causal(true).build(), 2, 150, 203, 4, 2, 64, 48, DType.F32, false, null, null));
+        cs.add(new Case("window (37,5) D=64 Sq>Sk, bands", Attention.slidingWindow(37, 5).build(), 1, 230, 190, 2, 1, 64, 64, DType.F32, false, null, null));
         cs.add(new Case("causal D=128 tiles not dividing", Attention.softmax().causal(true).build(), 1, 257, 257, 2, 1, 128, 128, DType.F32, false, null, null));
         for (DType t : new DType[] {DType.F16, DType.BF16}) {
             cs.add(new Case("causal GQA half storage", Attention.softmax().causal(true).build(), 1, 75, 75, 4, 2, 40, 24, t, true, null, null));

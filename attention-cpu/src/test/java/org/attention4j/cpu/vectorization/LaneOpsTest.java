@@ -98,4 +98,53 @@ class LaneOpsTest {
             }
         }
     }
+    /**
+     * {@link TileOps#onlineSoftmaxTile} (row statistics in vectors, L rows per group) against the row form over row
+     * spans that start and end inside a group, a 0 / -inf mask with fully masked rows, rows with no key seen yet
+     * (m = -inf) and rows whose max stays (alpha exactly 1).
+     */
+    @Test
+    void onlineSoftmaxTileMatchesRows() {
+        for (TileOps ops : new TileOps[] {VectorizationProvider.getInstance().tileOps(), VectorizationProvider.scalar().tileOps()}) {
+            int ld = 64, rows = 64;
+            for (int[] span : new int[][] {{0, 64}, {3, 37}, {17, 18}, {33, 36}, {0, 5}}) {
+                for (boolean masked : new boolean[] {false, true}) {
+                    float[] s = random(rows * ld), mask = new float[rows * ld];
+                    float[] m = new float[rows], l = new float[rows];
+                    for (int r = 0; r < rows; r++) {
+                        // Every third row has seen no key yet; every fourth already holds a max above this tile's.
+                        m[r] = r % 3 == 0 ? Float.NEGATIVE_INFINITY : r % 4 == 0 ? 10f : (float) RND.nextGaussian();
+                        l[r] = m[r] == Float.NEGATIVE_INFINITY ? 0f : 1f + (float) RND.nextDouble();
+                        for (int c = 0; c < ld; c++) {
+                            // Row r sees keys [r % 7, ld - r % 5), rows 5 mod 11 none.
+                            boolean vis = r % 11 != 5 && c >= r % 7 && c < ld - r % 5;
+                            mask[r * ld + c] = vis ? 0f : Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                    float[] s2 = s.clone(), m2 = m.clone(), l2 = l.clone(), a1 = new float[rows], a2 = new float[rows];
+                    float[] mk = masked ? mask : null;
+                    ops.onlineSoftmaxTile(s, span[0], span[1], ld, mk, m, l, a1, new float[ops.tileScratch()]);
+                    ops.onlineSoftmaxRows(s2, span[0], span[1], ld, ld, mk, m2, l2, a2);
+                    for (int r = 0; r < rows; r++) {
+                        boolean in = r >= span[0] && r < span[1];
+                        assertThat(m[r]).as("m row %d", r).isEqualTo(m2[r]);
+                        assertThat(l[r]).as("l row %d", r).isCloseTo(l2[r], org.assertj.core.data.Offset.offset(1e-4f * Math.max(1f, l2[r])));
+                        if (in) {
+                            assertThat(a1[r]).as("alpha row %d", r).isCloseTo(a2[r], org.assertj.core.data.Offset.offset(1e-5f));
+                            // Exactly 1 where the max stays: callers skip the rescale on that.
+                            if (a2[r] == 1f) assertThat(a1[r]).isEqualTo(1f);
+                        }
+                        for (int c = 0; c < ld; c++) {
+                            int i = r * ld + c;
+                            if (!in || s2[i] == 0f) {
+                                assertThat(s[i]).as("s[%d][%d]", r, c).isEqualTo(s2[i]);
+                            } else {
+                                assertThat(s[i]).as("s[%d][%d]", r, c).isCloseTo(s2[i], org.assertj.core.data.Offset.offset(1e-5f * Math.max(1f, s2[i])));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
