@@ -585,8 +585,13 @@ final class PanamaTileOps implements TileOps {
             return;
         }
         // Blocks of 4 rows against the L-wide key blocks up to their diagonal block: the triangle only, each block one
-        // register panel of 1-4 vectors.
-        for (int i0 = 0; i0 < m; i0 += 4) {
+        // register panel of 1-4 vectors. The first L rows see one key block: 8 rows at a time there, since a 4 x 1
+        // panel's 4 FMA chains cannot cover the FMA latency.
+        int i0 = 0;
+        for (; i0 + 8 <= Math.min(m, L); i0 += 8) {
+            block8x1(k, q, qOff + i0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + i0 * lda, lda);
+        }
+        for (; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             gemm(false, rows, ((i0 + rows - 1) / L + 1) * L, k, q, qOff + i0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + i0 * lda, lda);
         }
@@ -603,10 +608,37 @@ final class PanamaTileOps implements TileOps {
             }
             FloatVector d = FloatVector.fromArray(SP, a, ai + diag);
             d.blend(0f, iota.compare(VectorOperators.GT, i - diag)).intoArray(a, ai + diag);
-            if (diag + L < m) {
-                java.util.Arrays.fill(a, ai + diag + L, ai + m, 0f);
+            // Whole vectors (columns up to m rounded up may be written): Arrays.fill of the 16-48 floats cost about as
+            // much as the row's diagonal-block work.
+            for (int j = diag + L; j < m; j += L) {
+                FloatVector.zero(SP).intoArray(a, ai + j);
             }
         }
+    }
+
+    /** 8 rows of A times one vector of B, C overwritten: 8 FMA chains where a 4 x 1 block has 4. */
+    private static void block8x1(int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector bv = FloatVector.fromArray(SP, b, bp);
+            x0 = FloatVector.broadcast(SP, a[a0 + p]).fma(bv, x0);
+            x1 = FloatVector.broadcast(SP, a[a1 + p]).fma(bv, x1);
+            x2 = FloatVector.broadcast(SP, a[a2 + p]).fma(bv, x2);
+            x3 = FloatVector.broadcast(SP, a[a3 + p]).fma(bv, x3);
+            x4 = FloatVector.broadcast(SP, a[a4 + p]).fma(bv, x4);
+            x5 = FloatVector.broadcast(SP, a[a5 + p]).fma(bv, x5);
+            x6 = FloatVector.broadcast(SP, a[a6 + p]).fma(bv, x6);
+            x7 = FloatVector.broadcast(SP, a[a7 + p]).fma(bv, x7);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + ldc);
+        x2.intoArray(c, c0 + 2 * ldc);
+        x3.intoArray(c, c0 + 3 * ldc);
+        x4.intoArray(c, c0 + 4 * ldc);
+        x5.intoArray(c, c0 + 5 * ldc);
+        x6.intoArray(c, c0 + 6 * ldc);
+        x7.intoArray(c, c0 + 7 * ldc);
     }
 
     @Override
