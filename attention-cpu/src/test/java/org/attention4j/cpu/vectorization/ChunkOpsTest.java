@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The linear family's chunk kernels ({@link TileOps#causalScores}) of the provider against the scalar provider's, for
- * chunk lengths inside, at and past the first key block (the 8-row and 4-row register blocks, partial last blocks),
- * with and without gates, at offsets and leading dimensions larger than the chunk.
+ * The linear family's chunk kernels ({@link TileOps#causalScores}, {@link TileOps#causalOutput}) of the provider against
+ * the scalar provider's, for chunk lengths inside, at and past the first key block (the 8-row and 4-row register blocks,
+ * partial last blocks), with and without gates, panels of 4 vectors (one fused register panel) and fewer, at offsets
+ * and leading dimensions larger than the chunk.
  */
 class ChunkOpsTest {
     private static final SplittableRandom RND = TestData.random("ChunkOpsTest");
@@ -50,6 +51,31 @@ class ChunkOpsTest {
                                         .isCloseTo(y, org.assertj.core.api.Assertions.within(1e-4f * (1 + Math.abs(y))));
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void causalOutputMatchesScalar() {
+        TileOps ops = VectorizationProvider.getInstance().tileOps();
+        Assumptions.assumeTrue(ops.lanes() > 1, "no vector provider in this JVM");
+        TileOps ref = VectorizationProvider.scalar().tileOps();
+        int w = ops.lanes();
+        for (int m : new int[] {1, 3, 4, 5, 4 * w - 3, 4 * w}) {
+            for (int n : new int[] {2 * w, 4 * w}) {
+                for (int k : new int[] {5, 64}) {
+                    int ldq = k + 3, lds = n + w, lda = 4 * w + 5, ldv = n + 2 * w, ldo = n + 3 * w;
+                    float[] q = random(2 + m * ldq), st = random(4 + k * lds), v = random(6 + m * ldv);
+                    float[] a = random(1 + m * lda);
+                    for (int i = 0; i < m; i++) java.util.Arrays.fill(a, 1 + i * lda + i + 1, 1 + i * lda + m, 0f);
+                    float[] o1 = random(9 + m * ldo), o2 = o1.clone();
+                    ops.causalOutput(m, n, k, q, 2, ldq, st, 4, lds, a, 1, lda, v, 6, ldv, o1, 9, ldo);
+                    ref.causalOutput(m, n, k, q, 2, ldq, st, 4, lds, a, 1, lda, v, 6, ldv, o2, 9, ldo);
+                    for (int i = 0; i < o1.length; i++) {
+                        assertThat(o1[i]).as("m=%d n=%d k=%d at %d", m, n, k, i)
+                                .isCloseTo(o2[i], org.assertj.core.api.Assertions.within(1e-4f * (1 + Math.abs(o2[i]))));
                     }
                 }
             }

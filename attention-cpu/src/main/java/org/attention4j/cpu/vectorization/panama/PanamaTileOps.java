@@ -644,12 +644,69 @@ final class PanamaTileOps implements TileOps {
     @Override
     public void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a,
                              int aOff, int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo) {
+        if (n == 4 * L) {
+            // One register panel per 4 rows accumulates both products before one store: the two-pass form stored O,
+            // reloaded it for A V, and ran A V's short first blocks (k = 4, 8, ..) as separate calls.
+            int i0 = 0;
+            for (; i0 + 4 <= m; i0 += 4) {
+                output4x4(k, qg, qOff + i0 * ldq, ldq, s, sOff, lds, i0 + 4, a, aOff + i0 * lda, lda, v, vOff, ldv, o,
+                        oOff + i0 * ldo, ldo);
+            }
+            if (i0 < m) {
+                gemm(false, m - i0, n, k, qg, qOff + i0 * ldq, ldq, s, sOff, lds, o, oOff + i0 * ldo, ldo);
+                gemm(true, m - i0, n, m, a, aOff + i0 * lda, lda, v, vOff, ldv, o, oOff + i0 * ldo, ldo);
+            }
+            return;
+        }
         gemm(false, m, n, k, qg, qOff, ldq, s, sOff, lds, o, oOff, ldo);
         // Blocks of 4 rows read A only up to their last row's diagonal (A is 0 above the diagonal).
         for (int i0 = 0; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             gemm(true, rows, n, i0 + rows, a, aOff + i0 * lda, lda, v, vOff, ldv, o, oOff + i0 * ldo, ldo);
         }
+    }
+
+    /** Rows {@code [0, 4)} of {@code Q S + A V} over 4 vectors: k terms of Q S, then ka of A V, one store. */
+    private static void output4x4(int k, float[] q, int q0, int ldq, float[] s, int sp, int lds, int ka, float[] a, int a0,
+                                  int lda, float[] v, int vp, int ldv, float[] c, int c0, int ldc) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector x00 = z, x01 = z, x02 = z, x03 = z, x10 = z, x11 = z, x12 = z, x13 = z;
+        FloatVector x20 = z, x21 = z, x22 = z, x23 = z, x30 = z, x31 = z, x32 = z, x33 = z;
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
+        for (int p = 0; p < k; p++, sp += lds) {
+            FloatVector b0 = FloatVector.fromArray(SP, s, sp);
+            FloatVector b1 = FloatVector.fromArray(SP, s, sp + L);
+            FloatVector b2 = FloatVector.fromArray(SP, s, sp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SP, s, sp + 3 * L);
+            FloatVector av = FloatVector.broadcast(SP, q[q0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01); x02 = av.fma(b2, x02); x03 = av.fma(b3, x03);
+            av = FloatVector.broadcast(SP, q[q1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11); x12 = av.fma(b2, x12); x13 = av.fma(b3, x13);
+            av = FloatVector.broadcast(SP, q[q2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21); x22 = av.fma(b2, x22); x23 = av.fma(b3, x23);
+            av = FloatVector.broadcast(SP, q[q3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31); x32 = av.fma(b2, x32); x33 = av.fma(b3, x33);
+        }
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < ka; p++, vp += ldv) {
+            FloatVector b0 = FloatVector.fromArray(SP, v, vp);
+            FloatVector b1 = FloatVector.fromArray(SP, v, vp + L);
+            FloatVector b2 = FloatVector.fromArray(SP, v, vp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SP, v, vp + 3 * L);
+            FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01); x02 = av.fma(b2, x02); x03 = av.fma(b3, x03);
+            av = FloatVector.broadcast(SP, a[a1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11); x12 = av.fma(b2, x12); x13 = av.fma(b3, x13);
+            av = FloatVector.broadcast(SP, a[a2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21); x22 = av.fma(b2, x22); x23 = av.fma(b3, x23);
+            av = FloatVector.broadcast(SP, a[a3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31); x32 = av.fma(b2, x32); x33 = av.fma(b3, x33);
+        }
+        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
     }
 
     // ------------------------------------------------------------------ decode (DecodeKernel, issue 6)
