@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The linear family's chunk kernels ({@link TileOps#causalScores}, {@link TileOps#causalOutput}) of the provider against
- * the scalar provider's, for chunk lengths inside, at and past the first key block (the 8-row and 4-row register blocks,
+ * The linear family's chunk kernels ({@link TileOps#causalScores}, {@link TileOps#causalOutput},
+ * {@link TileOps#cumulativeRows}, {@link TileOps#mulExp2DiffPair}) of the provider against the scalar provider's, for chunk lengths inside, at and past the first key block (the 8-row and 4-row register blocks,
  * partial last blocks), with and without gates, panels of 4 vectors (one fused register panel) and fewer, at offsets
  * and leading dimensions larger than the chunk.
  */
@@ -77,6 +77,39 @@ class ChunkOpsTest {
                         assertThat(o1[i]).as("m=%d n=%d k=%d at %d", m, n, k, i)
                                 .isCloseTo(o2[i], org.assertj.core.api.Assertions.within(1e-4f * (1 + Math.abs(o2[i]))));
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gateRowsMatchScalar() {
+        TileOps ops = VectorizationProvider.getInstance().tileOps();
+        Assumptions.assumeTrue(ops.lanes() > 1, "no vector provider in this JVM");
+        TileOps ref = VectorizationProvider.scalar().tileOps();
+        int w = ops.lanes();
+        for (int rows : new int[] {1, 7, 64}) {
+            for (int n : new int[] {3, w, 4 * w + 5}) {
+                int ld = n + 7;
+                float[] g = random(2 + rows * ld);
+                for (int i = 0; i < g.length; i++) g[i] = -Math.abs(g[i]) * 0.7f;
+                float[] c1 = random(5 + rows * ld), c2 = c1.clone();
+                ops.cumulativeRows(rows, n, g, 2, ld, 1.4427f, c1, 5, ld);
+                ref.cumulativeRows(rows, n, g, 2, ld, 1.4427f, c2, 5, ld);
+                assertThat(c1).as("cumulativeRows rows=%d n=%d", rows, n).containsExactly(c2);
+                // Cumulated gates against the last row: exponents in [-span, 0], as GLA's factored chunks use them.
+                int last = 5 + (rows - 1) * ld;
+                float[] k = random(3 + rows * ld), q = random(4 + rows * ld);
+                float[] k1 = random(1 + rows * ld), k2 = k1.clone(), q1 = random(6 + rows * ld), q2 = q1.clone();
+                ops.mulExp2DiffPair(rows, n, c1, last, c1, 5, ld, k, 3, ld, k1, 1, ld, q, 4, ld, q1, 6, ld);
+                ref.mulExp2DiffPair(rows, n, c1, last, c1, 5, ld, k, 3, ld, k2, 1, ld, q, 4, ld, q2, 6, ld);
+                for (int i = 0; i < k1.length; i++) {
+                    assertThat(k1[i]).as("keys rows=%d n=%d at %d", rows, n, i)
+                            .isCloseTo(k2[i], org.assertj.core.api.Assertions.within(1e-5f * (1 + Math.abs(k2[i]))));
+                }
+                for (int i = 0; i < q1.length; i++) {
+                    assertThat(q1[i]).as("queries rows=%d n=%d at %d", rows, n, i)
+                            .isCloseTo(q2[i], org.assertj.core.api.Assertions.within(1e-5f * (1 + Math.abs(q2[i]))));
                 }
             }
         }

@@ -709,6 +709,45 @@ final class PanamaTileOps implements TileOps {
         x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
     }
 
+    @Override
+    public void cumulativeRows(int rows, int n, float[] x, int xOff, int ldx, float s, float[] out, int outOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * ldx, oi = outOff + r * ldo, pi = oi - ldo;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector g = FloatVector.fromArray(SP, x, xi + i).mul(s);
+                (r == 0 ? g : FloatVector.fromArray(SP, out, pi + i).add(g)).intoArray(out, oi + i);
+            }
+            for (; i < n; i++) {
+                float g = s * x[xi + i];
+                out[oi + i] = r == 0 ? g : out[pi + i] + g;
+            }
+        }
+    }
+
+    @Override
+    public void mulExp2DiffPair(int rows, int n, float[] p, int pOff, float[] m, int mOff, int ldm, float[] k, int kOff,
+                                int ldk, float[] kOut, int kOutOff, int ldko, float[] q, int qOff, int ldq, float[] qOut,
+                                int qOutOff, int ldqo) {
+        // One exponential per element for both: the query factor is the key factor's reciprocal (a division costs
+        // less than the polynomial, and the key factor is at least 2^-126, so it stays finite).
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int r = 0; r < rows; r++) {
+            int mi = mOff + r * ldm, ki = kOff + r * ldk, ko = kOutOff + r * ldko, qi = qOff + r * ldq, qo = qOutOff + r * ldqo;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pOff + i).sub(FloatVector.fromArray(SP, m, mi + i)));
+                FloatVector.fromArray(SP, k, ki + i).mul(e).intoArray(kOut, ko + i);
+                FloatVector.fromArray(SP, q, qi + i).mul(one.div(e)).intoArray(qOut, qo + i);
+            }
+            for (; i < n; i++) {
+                float e = (float) Math.exp((p[pOff + i] - m[mi + i]) * LN2);
+                kOut[ko + i] = k[ki + i] * e;
+                qOut[qo + i] = q[qi + i] * (1f / e);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ decode (DecodeKernel, issue 6)
 
     /** {@code SWAP[t]} exchanges lanes {@code i} and {@code i ^ 2^t}; {@code HIGH[t]}: lanes with bit t set. */
