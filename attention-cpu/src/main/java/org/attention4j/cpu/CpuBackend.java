@@ -65,7 +65,7 @@ public final class CpuBackend implements AttentionBackend {
             case LINEAR:
                 return LinearKernel.supports(call);
             case GATED:
-                return GatedKernel.supports(call);
+                return GatedKernel.supports(call, ops);
             case NEIGHBORHOOD:
                 return NeighborhoodKernel.supports(call);
             case RADIAL:

@@ -105,6 +105,29 @@ class CpuBackendTest {
         assertThat(new CpuBackend().supports(AttentionCall.builder(op, q, q, q).gate(bad).build()).reason()).contains("positive");
     }
 
+    /**
+     * Gates longer than one scan block are scanned block by block: a positive gate in any block (first, middle, the
+     * partial last one, at block edges) is found, and all-negative gates are accepted, on the vector and scalar paths.
+     */
+    @Test
+    void declinesPositiveVectorGatesInAnyScanBlock() {
+        int t = 1100, h = 2, k = 64; // 140800 gates: two full blocks of 65536 and a partial one
+        Tensor q = rand(1, t, h, k);
+        GatedAttention op = Attention.gated().build();
+        float[] g = new float[t * h * k];
+        java.util.Arrays.fill(g, -0.25f);
+        for (VectorizationProvider provider : new VectorizationProvider[] {VectorizationProvider.getInstance(), VectorizationProvider.scalar()}) {
+            CpuBackend cpu = new CpuBackend(1, provider);
+            assertThat(cpu.supports(AttentionCall.builder(op, q, q, q).gate(Tensor.of(g.clone(), 1, t, h, k)).build()).supported()).isTrue();
+            for (int at : new int[] {0, 65535, 65536, 70001, g.length - 1}) {
+                float[] bad = g.clone();
+                bad[at] = 1e-3f;
+                assertThat(cpu.supports(AttentionCall.builder(op, q, q, q).gate(Tensor.of(bad, 1, t, h, k)).build()).reason())
+                        .as("positive gate at %d, %s", at, provider).contains("positive");
+            }
+        }
+    }
+
     /** The gate scan reads every element of a strided per-key gate tensor, the last one included. */
     @Test
     void declinesPositiveVectorGatesInAStridedView() {

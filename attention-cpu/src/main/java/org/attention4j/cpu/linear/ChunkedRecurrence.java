@@ -368,12 +368,9 @@ public final class ChunkedRecurrence {
             case VECTOR: {
                 for (int a = 0; a < cn; a++) {
                     System.arraycopy(w.sk, a * ldk + j * dk, w.k, a * dk, dk);
-                    System.arraycopy(w.sg, a * ldk + j * dk, w.bv, a * dk, dk);
                 }
-                ops.scale(w.bv, 0, cn * dk, LOG2E);
-                for (int a = 1; a < cn; a++) {
-                    ops.axpy(1f, w.bv, (a - 1) * dk, w.bv, a * dk, dk);
-                }
+                // Cumulated log2 gates in one pass from the staged rows (was a copy, a scale and a row-by-row sum).
+                ops.cumulativeRows(cn, dk, w.sg, j * dk, ldk, LOG2E, w.bv, 0, dk);
                 break;
             }
             default:
@@ -419,17 +416,19 @@ public final class ChunkedRecurrence {
         float span = 0f;
         for (int d = 0; d < dk; d++) span = Math.max(span, bv[d] - bv[last * dk + d]);
         // Kw = K ⊙ 2^{b_last - b} (state), as Kw^T.
-        ops.mulExp2DiffRows(cn, dk, k, 0, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
-        ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
         if (span <= MAX_FACTORED_SPAN) {
             // The last row as the reference for the whole chunk: A = (Q ⊙ 2^{b - b_last}) Kw^T, query factors within
             // [1, 2^span]. The readout Q ⊙ 2^b is the same Q ⊙ 2^{b - b_last} against the state decayed by 2^{b_last}
-            // first, which the update needs anyway: two exponentials per element of Q and K in all.
-            ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, bv, last * dk, 0, w.qn, 0, dk);
+            // first, which the update needs anyway. The query factors are the key factors' reciprocals: one
+            // exponential per element of Q and K in all.
+            ops.mulExp2DiffPair(cn, dk, bv, last * dk, bv, 0, dk, k, 0, dk, w.tmp, 0, dk, q, 0, dk, w.qn, 0, dk);
+            ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
             ops.causalScores(cn, dk, w.qn, 0, dk, w.kwt, 0, CHUNK, null, 0, w.a, 0, CHUNK);
             decay(ops, dk, dvp, st, bv, last * dk, 1, w.zeros);
             readout(ops, cn, dk, dvp, w.qn, st, w.a, v, w.o);
         } else {
+            ops.mulExp2DiffRows(cn, dk, k, 0, dk, bv, last * dk, 0, bv, 0, dk, w.tmp, 0, dk);
+            ops.transpose(cn, dk, w.tmp, 0, dk, w.kwt, 0, CHUNK);
             Arrays.fill(w.a, 0, cn * CHUNK, 0f);
             glaScores(ops, w, cn, dk);
             ops.mulExp2DiffRows(cn, dk, q, 0, dk, bv, 0, dk, w.zeros, 0, 0, w.qg, 0, dk);

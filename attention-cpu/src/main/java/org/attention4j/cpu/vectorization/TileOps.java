@@ -151,6 +151,33 @@ public interface TileOps {
     void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a, int aOff,
                       int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo);
 
+    /**
+     * Running row sums of scaled rows: {@code out[r][i] = out[r - 1][i] + s * x[r][i]} ({@code out[-1] = 0}) for
+     * {@code r < rows, i < n}, the product rounded before the sum (in-chunk cumulated log2 gates).
+     */
+    default void cumulativeRows(int rows, int n, float[] x, int xOff, int ldx, float s, float[] out, int outOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * ldx, oi = outOff + r * ldo, pi = oi - ldo;
+            for (int i = 0; i < n; i++) {
+                float g = s * x[xi + i];
+                out[oi + i] = r == 0 ? g : out[pi + i] + g;
+            }
+        }
+    }
+
+    /**
+     * GLA's key and query rows against one reference row {@code p} (n floats): {@code kOut[r][i] = k[r][i] 2^(p[i] -
+     * m[r][i])} and {@code qOut[r][i] = q[r][i] 2^(m[r][i] - p[i])} for {@code r < rows, i < n}, rows of m, k, q, kOut
+     * and qOut with their own strides. The first exponents must lie in {@code [-126, 0]} (the second factor is then
+     * at most {@code 2^126}).
+     */
+    default void mulExp2DiffPair(int rows, int n, float[] p, int pOff, float[] m, int mOff, int ldm, float[] k, int kOff,
+                                 int ldk, float[] kOut, int kOutOff, int ldko, float[] q, int qOff, int ldq, float[] qOut,
+                                 int qOutOff, int ldqo) {
+        mulExp2DiffRows(rows, n, k, kOff, ldk, p, pOff, 0, m, mOff, ldm, kOut, kOutOff, ldko);
+        mulExp2DiffRows(rows, n, q, qOff, ldq, m, mOff, ldm, p, pOff, 0, qOut, qOutOff, ldqo);
+    }
+
     // ------------------------------------------------------------------ decode (DecodeKernel, issue 6)
 
     /**

@@ -688,8 +688,13 @@ final class PanamaTileOps implements TileOps {
             return;
         }
         // Blocks of 4 rows against the L-wide key blocks up to their diagonal block: the triangle only, each block one
-        // register panel of 1-4 vectors.
-        for (int i0 = 0; i0 < m; i0 += 4) {
+        // register panel of 1-4 vectors. The first L rows see one key block: 8 rows at a time there, since a 4 x 1
+        // panel's 4 FMA chains cannot cover the FMA latency.
+        int i0 = 0;
+        for (; i0 + 8 <= Math.min(m, L); i0 += 8) {
+            block8x1(k, q, qOff + i0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + i0 * lda, lda);
+        }
+        for (; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             gemm(false, rows, ((i0 + rows - 1) / L + 1) * L, k, q, qOff + i0 * ldq, ldq, kt, ktOff, ldkt, a, aOff + i0 * lda, lda);
         }
@@ -706,20 +711,143 @@ final class PanamaTileOps implements TileOps {
             }
             FloatVector d = FloatVector.fromArray(SP, a, ai + diag);
             d.blend(0f, iota.compare(VectorOperators.GT, i - diag)).intoArray(a, ai + diag);
-            if (diag + L < m) {
-                java.util.Arrays.fill(a, ai + diag + L, ai + m, 0f);
+            // Whole vectors (columns up to m rounded up may be written): Arrays.fill of the 16-48 floats cost about as
+            // much as the row's diagonal-block work.
+            for (int j = diag + L; j < m; j += L) {
+                FloatVector.zero(SP).intoArray(a, ai + j);
             }
         }
+    }
+
+    /** 8 rows of A times one vector of B, C overwritten: 8 FMA chains where a 4 x 1 block has 4. */
+    private static void block8x1(int k, float[] a, int a0, int lda, float[] b, int bp, int ldb, float[] c, int c0, int ldc) {
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        FloatVector x0 = FloatVector.zero(SP), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0;
+        for (int p = 0; p < k; p++, bp += ldb) {
+            FloatVector bv = FloatVector.fromArray(SP, b, bp);
+            x0 = FloatVector.broadcast(SP, a[a0 + p]).fma(bv, x0);
+            x1 = FloatVector.broadcast(SP, a[a1 + p]).fma(bv, x1);
+            x2 = FloatVector.broadcast(SP, a[a2 + p]).fma(bv, x2);
+            x3 = FloatVector.broadcast(SP, a[a3 + p]).fma(bv, x3);
+            x4 = FloatVector.broadcast(SP, a[a4 + p]).fma(bv, x4);
+            x5 = FloatVector.broadcast(SP, a[a5 + p]).fma(bv, x5);
+            x6 = FloatVector.broadcast(SP, a[a6 + p]).fma(bv, x6);
+            x7 = FloatVector.broadcast(SP, a[a7 + p]).fma(bv, x7);
+        }
+        x0.intoArray(c, c0);
+        x1.intoArray(c, c0 + ldc);
+        x2.intoArray(c, c0 + 2 * ldc);
+        x3.intoArray(c, c0 + 3 * ldc);
+        x4.intoArray(c, c0 + 4 * ldc);
+        x5.intoArray(c, c0 + 5 * ldc);
+        x6.intoArray(c, c0 + 6 * ldc);
+        x7.intoArray(c, c0 + 7 * ldc);
     }
 
     @Override
     public void causalOutput(int m, int n, int k, float[] qg, int qOff, int ldq, float[] s, int sOff, int lds, float[] a,
                              int aOff, int lda, float[] v, int vOff, int ldv, float[] o, int oOff, int ldo) {
+        if (n == 4 * L) {
+            // One register panel per 4 rows accumulates both products before one store: the two-pass form stored O,
+            // reloaded it for A V, and ran A V's short first blocks (k = 4, 8, ..) as separate calls.
+            int i0 = 0;
+            for (; i0 + 4 <= m; i0 += 4) {
+                output4x4(k, qg, qOff + i0 * ldq, ldq, s, sOff, lds, i0 + 4, a, aOff + i0 * lda, lda, v, vOff, ldv, o,
+                        oOff + i0 * ldo, ldo);
+            }
+            if (i0 < m) {
+                gemm(false, m - i0, n, k, qg, qOff + i0 * ldq, ldq, s, sOff, lds, o, oOff + i0 * ldo, ldo);
+                gemm(true, m - i0, n, m, a, aOff + i0 * lda, lda, v, vOff, ldv, o, oOff + i0 * ldo, ldo);
+            }
+            return;
+        }
         gemm(false, m, n, k, qg, qOff, ldq, s, sOff, lds, o, oOff, ldo);
         // Blocks of 4 rows read A only up to their last row's diagonal (A is 0 above the diagonal).
         for (int i0 = 0; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             gemm(true, rows, n, i0 + rows, a, aOff + i0 * lda, lda, v, vOff, ldv, o, oOff + i0 * ldo, ldo);
+        }
+    }
+
+    /** Rows {@code [0, 4)} of {@code Q S + A V} over 4 vectors: k terms of Q S, then ka of A V, one store. */
+    private static void output4x4(int k, float[] q, int q0, int ldq, float[] s, int sp, int lds, int ka, float[] a, int a0,
+                                  int lda, float[] v, int vp, int ldv, float[] c, int c0, int ldc) {
+        FloatVector z = FloatVector.zero(SP);
+        FloatVector x00 = z, x01 = z, x02 = z, x03 = z, x10 = z, x11 = z, x12 = z, x13 = z;
+        FloatVector x20 = z, x21 = z, x22 = z, x23 = z, x30 = z, x31 = z, x32 = z, x33 = z;
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
+        for (int p = 0; p < k; p++, sp += lds) {
+            FloatVector b0 = FloatVector.fromArray(SP, s, sp);
+            FloatVector b1 = FloatVector.fromArray(SP, s, sp + L);
+            FloatVector b2 = FloatVector.fromArray(SP, s, sp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SP, s, sp + 3 * L);
+            FloatVector av = FloatVector.broadcast(SP, q[q0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01); x02 = av.fma(b2, x02); x03 = av.fma(b3, x03);
+            av = FloatVector.broadcast(SP, q[q1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11); x12 = av.fma(b2, x12); x13 = av.fma(b3, x13);
+            av = FloatVector.broadcast(SP, q[q2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21); x22 = av.fma(b2, x22); x23 = av.fma(b3, x23);
+            av = FloatVector.broadcast(SP, q[q3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31); x32 = av.fma(b2, x32); x33 = av.fma(b3, x33);
+        }
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < ka; p++, vp += ldv) {
+            FloatVector b0 = FloatVector.fromArray(SP, v, vp);
+            FloatVector b1 = FloatVector.fromArray(SP, v, vp + L);
+            FloatVector b2 = FloatVector.fromArray(SP, v, vp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(SP, v, vp + 3 * L);
+            FloatVector av = FloatVector.broadcast(SP, a[a0 + p]);
+            x00 = av.fma(b0, x00); x01 = av.fma(b1, x01); x02 = av.fma(b2, x02); x03 = av.fma(b3, x03);
+            av = FloatVector.broadcast(SP, a[a1 + p]);
+            x10 = av.fma(b0, x10); x11 = av.fma(b1, x11); x12 = av.fma(b2, x12); x13 = av.fma(b3, x13);
+            av = FloatVector.broadcast(SP, a[a2 + p]);
+            x20 = av.fma(b0, x20); x21 = av.fma(b1, x21); x22 = av.fma(b2, x22); x23 = av.fma(b3, x23);
+            av = FloatVector.broadcast(SP, a[a3 + p]);
+            x30 = av.fma(b0, x30); x31 = av.fma(b1, x31); x32 = av.fma(b2, x32); x33 = av.fma(b3, x33);
+        }
+        int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+        x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
+        x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
+    }
+
+    @Override
+    public void cumulativeRows(int rows, int n, float[] x, int xOff, int ldx, float s, float[] out, int outOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * ldx, oi = outOff + r * ldo, pi = oi - ldo;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector g = FloatVector.fromArray(SP, x, xi + i).mul(s);
+                (r == 0 ? g : FloatVector.fromArray(SP, out, pi + i).add(g)).intoArray(out, oi + i);
+            }
+            for (; i < n; i++) {
+                float g = s * x[xi + i];
+                out[oi + i] = r == 0 ? g : out[pi + i] + g;
+            }
+        }
+    }
+
+    @Override
+    public void mulExp2DiffPair(int rows, int n, float[] p, int pOff, float[] m, int mOff, int ldm, float[] k, int kOff,
+                                int ldk, float[] kOut, int kOutOff, int ldko, float[] q, int qOff, int ldq, float[] qOut,
+                                int qOutOff, int ldqo) {
+        // One exponential per element for both: the query factor is the key factor's reciprocal (a division costs
+        // less than the polynomial, and the key factor is at least 2^-126, so it stays finite).
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int r = 0; r < rows; r++) {
+            int mi = mOff + r * ldm, ki = kOff + r * ldk, ko = kOutOff + r * ldko, qi = qOff + r * ldq, qo = qOutOff + r * ldqo;
+            int i = 0;
+            for (; i + L <= n; i += L) {
+                FloatVector e = exp2NonPositive(FloatVector.fromArray(SP, p, pOff + i).sub(FloatVector.fromArray(SP, m, mi + i)));
+                FloatVector.fromArray(SP, k, ki + i).mul(e).intoArray(kOut, ko + i);
+                FloatVector.fromArray(SP, q, qi + i).mul(one.div(e)).intoArray(qOut, qo + i);
+            }
+            for (; i < n; i++) {
+                float e = (float) Math.exp((p[pOff + i] - m[mi + i]) * LN2);
+                kOut[ko + i] = k[ki + i] * e;
+                qOut[qo + i] = q[qi + i] * (1f / e);
+            }
         }
     }
 
