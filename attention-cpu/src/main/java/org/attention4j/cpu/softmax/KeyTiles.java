@@ -2,6 +2,7 @@ package org.attention4j.cpu.softmax;
 
 import static org.attention4j.cpu.softmax.OnlineSoftmax.KEY_TILE;
 
+import java.util.Arrays;
 import org.attention4j.Tensor;
 import org.attention4j.cpu.CpuThreads;
 import org.attention4j.cpu.TensorReader;
@@ -21,13 +22,34 @@ public final class KeyTiles {
     private final int[] tileBase;
     private final int[] keys;
 
+    /**
+     * The calling thread's packed arrays of its previous call, reused when they are large enough: a new pair is
+     * zeroed by the JVM on the caller's thread (4 MiB at D = 64, S = 1k, H = 8) and, as humongous G1 objects, adds
+     * collections to every call. Arrays above {@link #REUSE_MAX_FLOATS} are not kept (their calls are long enough to
+     * amortize the allocation), so an idle thread holds at most 2 x 16 MiB. Every element a kernel reads is written by
+     * {@link #pack}, padding included, so stale contents never leak into a result.
+     */
+    private static final int REUSE_MAX_FLOATS = 4 << 20;
+    private static final ThreadLocal<float[][]> REUSE = ThreadLocal.withInitial(() -> new float[2][]);
+
     private KeyTiles(int d, int dvp, int[] tileBase, int[] keys, int totalTiles) {
         this.d = d;
         this.dvp = dvp;
         this.tileBase = tileBase;
         this.keys = keys;
-        this.kt = new float[Math.multiplyExact(totalTiles, d * KEY_TILE)];
-        this.v = new float[Math.multiplyExact(totalTiles, KEY_TILE * dvp)];
+        float[][] kept = REUSE.get();
+        this.kt = reusable(kept, 0, Math.multiplyExact(totalTiles, d * KEY_TILE));
+        this.v = reusable(kept, 1, Math.multiplyExact(totalTiles, KEY_TILE * dvp));
+    }
+
+    private static float[] reusable(float[][] kept, int slot, int length) {
+        if (length > REUSE_MAX_FLOATS) return new float[length];
+        float[] a = kept[slot];
+        if (a == null || a.length < length) {
+            a = new float[length];
+            kept[slot] = a;
+        }
+        return a;
     }
 
     /** Elements the packed copy would take, for size checks before allocating. */
@@ -80,6 +102,12 @@ public final class KeyTiles {
                     long j = j0 + c;
                     if (kArr == null) kr.read(kr.offset() + b * ks0 + j * ks1 + g * ks2, ks3, d, t.kt, ktBase + c, KEY_TILE, 1f);
                     vr.read(vr.offset() + b * vs0 + j * vs1 + g * vs2, vs3, dv, t.v, vBase + c * dvp, 1, 1f);
+                    if (dv < dvp) Arrays.fill(t.v, vBase + c * dvp + dv, vBase + (c + 1) * dvp, 0f);
+                }
+                // The padding of a partial last tile (the arrays may hold an earlier call's keys): zero keys and values.
+                if (cols < KEY_TILE) {
+                    for (int e = 0; e < d; e++) Arrays.fill(t.kt, ktBase + e * KEY_TILE + cols, ktBase + (e + 1) * KEY_TILE, 0f);
+                    Arrays.fill(t.v, vBase + cols * dvp, vBase + KEY_TILE * dvp, 0f);
                 }
             }
         });

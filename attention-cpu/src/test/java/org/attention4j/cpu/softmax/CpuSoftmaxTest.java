@@ -108,6 +108,32 @@ class CpuSoftmaxTest {
         }
     }
 
+    /**
+     * The packed K/V arrays are reused by the calling thread's next call (KeyTiles): a call whose keys are all NaN
+     * leaves them full of NaN, and a smaller call after it, with a partial last key tile and value rows narrower
+     * than their padded width, must read none of it.
+     */
+    @org.junit.jupiter.api.Test
+    void reusedPackingBuffersLeakNothingIntoTheNextCall() {
+        for (VectorizationProvider p : TestData.providers()) {
+            CpuBackend backend = new CpuBackend(2, p);
+            float[] nan = new float[1 * 200 * 2 * 64];
+            java.util.Arrays.fill(nan, Float.NaN);
+            Tensor poisonK = Tensor.of(nan, 1, 200, 2, 64), poisonV = Tensor.of(nan.clone(), 1, 200, 2, 64);
+            Tensor pq = TestData.tensor(RND, DType.F32, false, 2, 1, 200, 2, 64);
+            backend.forward(AttentionCall.builder(Attention.softmax().build(), pq, poisonK, poisonV).build());
+
+            Tensor q = TestData.tensor(RND, DType.F32, false, 2, 1, 70, 2, 64);
+            Tensor k = TestData.tensor(RND, DType.F32, false, 2, 1, 70, 1, 64);
+            Tensor v = TestData.tensor(RND, DType.F32, false, 1, 1, 70, 1, 40);
+            AttentionCall call = AttentionCall.builder(Attention.softmax().causal(true).build(), q, k, v).needLse(true).build();
+            float[] out = backend.forward(call).output().toFloatArray();
+            for (float x : out) assertThat(Float.isFinite(x)).as("output after a NaN call, %s", p).isTrue();
+            AttentionResult ref = new ReferenceBackend().forward(call);
+            assertThat(TestData.relativeL2(out, ref.output().toFloatArray())).isLessThan(TestData.tolerance(DType.F32));
+        }
+    }
+
     /** Decoding reads K with a non-unit head-dim stride and V from off-heap storage the same as heap rows. */
     @org.junit.jupiter.api.Test
     void decodeReadsStridedAndOffHeapStorage() {
