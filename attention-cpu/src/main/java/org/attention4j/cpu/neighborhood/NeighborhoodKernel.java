@@ -598,7 +598,7 @@ public final class NeighborhoodKernel {
                     float m = w.ml[r * 2 * lanes + i], l = w.ml[r * 2 * lanes + lanes + i];
                     out.write((((b * tokens) + tok) * heads + h) * dv, w.row, 0, dv, l > 0 ? 1f / l : 0f);
                     if (lse != null) {
-                        lse[(b * heads + h) * tokens + tok] = l > 0 ? (float) (m * Math.log(2) + Math.log(l)) : Float.POSITIVE_INFINITY;
+                        lse[(b * heads + h) * tokens + tok] = OnlineSoftmax.lseOf(m, l);
                     }
                 }
             }

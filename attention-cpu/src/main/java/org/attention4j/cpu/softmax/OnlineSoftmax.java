@@ -337,6 +337,11 @@ public final class OnlineSoftmax {
 
     /** Natural-log LSE of row {@code r}; {@code +inf} for a row that saw no key (spec 1.3). */
     public float lse(int r) {
-        return l[r] > 0 ? (float) (m[r] * LN2 + Math.log(l[r])) : Float.POSITIVE_INFINITY;
+        return lseOf(m[r], l[r]);
+    }
+
+    /** Natural-log LSE of a row with log2-unit max {@code m} and sum {@code l}; {@code +inf} when it saw no key. */
+    public static float lseOf(float m, float l) {
+        return l > 0 ? (float) (m * LN2 + Math.log(l)) : Float.POSITIVE_INFINITY;
     }
 }
