@@ -64,7 +64,9 @@ public final class GatedKernel {
     }
 
     private static boolean anyPositive(float[] x) {
-        return anyPositive(x, 0, x.length);
+        boolean any = false;
+        for (float v : x) any |= v > 0;
+        return any;
     }
 
     private static boolean anyPositive(float[] x, int off, int n, TileOps ops) {
@@ -75,12 +77,6 @@ public final class GatedKernel {
             }
         }
         return false;
-    }
-
-    private static boolean anyPositive(float[] x, int off, int n) {
-        boolean any = false;
-        for (int i = off; i < off + n; i++) any |= x[i] > 0;
-        return any;
     }
 
     public static AttentionResult forward(AttentionCall call, TileOps ops, CpuThreads threads) {
