@@ -41,6 +41,13 @@ public final class TestData {
         return Tensor.fromFloats(dtype, vals, swapped).transpose(1, 2);
     }
 
+    /** {@code n} standard normal floats (operands of the tile kernels' provider-against-scalar tests). */
+    public static float[] gaussians(SplittableRandom rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
     /** Relative tolerance of a kernel output stored as {@code dtype} (fp32 compute; half-precision output rounding). */
     public static double tolerance(DType dtype) {
         switch (dtype) {

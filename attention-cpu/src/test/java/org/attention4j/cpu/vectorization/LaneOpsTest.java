@@ -34,9 +34,7 @@ class LaneOpsTest {
     }
 
     private static float[] random(int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) RND.nextGaussian();
-        return x;
+        return TestData.gaussians(RND, n);
     }
 
     @Test
